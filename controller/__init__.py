@@ -1,0 +1,1 @@
+"""The street controller: receive → verify → alarm → siren, strobe, SMS, hub reports."""

@@ -1,0 +1,1 @@
+"""What touches or stands in for physical parts: GPIO devices, radio drivers, emulators."""

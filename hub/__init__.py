@@ -1,0 +1,1 @@
+"""The municipal hub: controller API, fleet health and Enlace Comunitario pages."""

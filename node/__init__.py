@@ -1,0 +1,1 @@
+"""The panic node: button → frame → radio → ACK/retry → LED feedback."""

@@ -1,0 +1,17 @@
+"""The one command line: ``sereno …``.
+
+A thin layer over the packages: each subcommand parses its options, calls the library and
+turns domain errors into Spanish messages for installers and operators.
+"""
+
+from __future__ import annotations
+
+import click
+
+from sereno import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sereno", message="%(prog)s %(version)s")
+def main() -> None:
+    """Sereno: alarmas comunitarias para municipios de Chile."""
