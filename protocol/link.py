@@ -25,7 +25,9 @@ def cobs_encode(data: bytes) -> bytes:
     """COBS-encode ``data``; the result has no zero byte and no trailing delimiter."""
     out = bytearray()
     block = bytearray()
+    full_block_last = False  # a 254-byte block just ended the input: no final block then
     for byte in bytes(data):
+        full_block_last = False
         if byte == 0:
             out.append(len(block) + 1)
             out += block
@@ -36,8 +38,10 @@ def cobs_encode(data: bytes) -> bytes:
             out.append(_MAX_BLOCK)
             out += block
             block.clear()
-    out.append(len(block) + 1)
-    out += block
+            full_block_last = True
+    if not full_block_last:
+        out.append(len(block) + 1)
+        out += block
     return bytes(out)
 
 
