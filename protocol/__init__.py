@@ -32,12 +32,14 @@ from protocol.frame import (
     parse_header,
 )
 from protocol.link import (
+    FRAME_TEXT_FORMS,
     CobsStreamDecoder,
     b64_decode,
     b64_encode,
     cobs_decode,
     cobs_encode,
     frame_for_stream,
+    read_frame_text,
 )
 from protocol.verifier import (
     Accepted,
@@ -54,6 +56,7 @@ __all__ = [
     "BATTERY_UNKNOWN",
     "BROADCAST",
     "CONTROLLER_ADDRESS",
+    "FRAME_TEXT_FORMS",
     "HEADER_LEN",
     "KEY_LEN",
     "MAX_FRAME_LEN",
@@ -99,5 +102,6 @@ __all__ = [
     "frame_tag",
     "lora_airtime_ms",
     "parse_header",
+    "read_frame_text",
     "rylr998_airtime_ms",
 ]

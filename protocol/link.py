@@ -6,6 +6,8 @@
 - Text-payload radios driven by AT commands (RYLR998, RAK3172 P2P): standard base64
   (RFC 4648 section 4) without ``=`` padding; :func:`b64_decode` accepts only the canonical
   form (padding optional), so each frame has exactly one accepted text.
+- Frames pasted by people (logs, the ``sereno frame`` CLI): :func:`read_frame_text` reads
+  any of the three text forms and says which it was.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import binascii
 import re
 from typing import Final
 
-from protocol.errors import EncodeError, LinkError
+from protocol.errors import EncodeError, FrameError, LinkError
+from protocol.frame import parse_header
 
 _B64_ALPHABET: Final = re.compile(r"[A-Za-z0-9+/]*")
+_HEX_PAIRS: Final = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _MAX_BLOCK: Final = 0xFF  # a code byte of 0xFF: 254 data bytes, no implied zero
 
 
@@ -175,3 +179,53 @@ def b64_decode(text: str) -> bytes:
     if b64_encode(data) != body:
         raise LinkError("base64 text is not canonical (unused low bits are set)")
     return data
+
+
+FRAME_TEXT_FORMS: Final = ("hex", "base64", "cobs")
+"""How a frame is written as text in logs: hex, base64, or COBS (with its 00) in hex."""
+
+
+def _read_frame_text_as(text: str, form: str) -> bytes:
+    if form == "base64":
+        return b64_decode(text)
+    if not _HEX_PAIRS.fullmatch(text):
+        raise LinkError("not an even number of hexadecimal digits")
+    raw = bytes.fromhex(text)
+    return raw if form == "hex" else cobs_decode(raw.removesuffix(b"\x00"))
+
+
+def read_frame_text(text: str, form: str | None = None) -> tuple[str, bytes]:
+    """The form (hex, base64, cobs) and bytes of a frame as text; whitespace is ignored.
+
+    With ``form`` given, only that form is tried (COBS with or without its final 00).
+    Otherwise the readings are tried in this order: COBS (hex digits ending in ``00``
+    that COBS-decode), hex (an even number of hex digits), unpadded base64; the first
+    whose bytes pass the header checks wins, and when none does, the first that could be
+    read at all (so a damaged frame is still refused for its real reason). A version-1
+    frame starts ``01`` in hex, ``A`` in base64 and ``02``-``ff`` in COBS, so the forms of
+    any well-formed frame never compete. Raises LinkError when no form reads.
+    """
+    compact = "".join(text.split())
+    if not compact:
+        raise LinkError("empty frame text")
+    if form is not None:
+        if form not in FRAME_TEXT_FORMS:
+            raise EncodeError(f"form must be one of {', '.join(FRAME_TEXT_FORMS)}, got {form!r}")
+        return form, _read_frame_text_as(compact, form)
+    readings: list[tuple[str, bytes]] = []
+    for candidate in ("cobs", "hex", "base64"):
+        if candidate == "cobs" and not compact.endswith("00"):
+            continue
+        try:
+            readings.append((candidate, _read_frame_text_as(compact, candidate)))
+        except LinkError:
+            continue
+    if not readings:
+        raise LinkError("the text is neither hex, COBS hex nor base64")
+    for reading in readings:
+        try:
+            parse_header(reading[1])
+        except FrameError:
+            continue
+        return reading
+    return readings[0]

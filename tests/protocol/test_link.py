@@ -10,14 +10,19 @@ from hypothesis import strategies as st
 
 from protocol import (
     CobsStreamDecoder,
+    EncodeError,
+    Frame,
     LinkError,
     b64_decode,
     b64_encode,
     cobs_decode,
     cobs_encode,
+    encode_frame,
     frame_for_stream,
+    read_frame_text,
 )
-from tests.protocol.vectors import VALID
+from tests.protocol.strategies import frames, keys
+from tests.protocol.vectors import INVALID, VALID, InvalidVector, ValidVector
 
 FRAMES = [vector.frame for vector in VALID]
 
@@ -174,3 +179,47 @@ def test_stream_decoder_never_raises_and_stays_capped(stream: bytes, max_frame: 
         for datagram in decoder.feed(stream[start : start + 97]):
             assert len(datagram) <= max_frame
         assert decoder.pending <= max_frame + max_frame // 254 + 1
+
+
+@pytest.mark.parametrize("vector", VALID, ids=[v.name for v in VALID])
+def test_read_frame_text_detects_every_form_of_every_vector(vector: ValidVector) -> None:
+    assert read_frame_text(vector.frame.hex()) == ("hex", vector.frame)
+    assert read_frame_text(vector.frame.hex().upper()) == ("hex", vector.frame)
+    assert read_frame_text(vector.base64) == ("base64", vector.frame)
+    assert read_frame_text(vector.cobs.hex()) == ("cobs", vector.frame)
+    spaced = " ".join(f"{byte:02x}" for byte in vector.frame)
+    assert read_frame_text(f"  {spaced}\n") == ("hex", vector.frame)
+
+
+@pytest.mark.parametrize("vector", INVALID, ids=[v.name for v in INVALID])
+def test_read_frame_text_reads_damaged_frames_in_their_own_form(vector: InvalidVector) -> None:
+    assert read_frame_text(vector.frame.hex()) == ("hex", vector.frame)
+    assert read_frame_text(b64_encode(vector.frame)) == ("base64", vector.frame)
+    assert read_frame_text(frame_for_stream(vector.frame).hex()) == ("cobs", vector.frame)
+
+
+def test_read_frame_text_with_a_forced_form() -> None:
+    vector = VALID[0]
+    assert read_frame_text(vector.cobs.hex(), "cobs") == ("cobs", vector.frame)
+    assert read_frame_text(vector.cobs[:-1].hex(), "cobs") == ("cobs", vector.frame)
+    assert read_frame_text(vector.frame.hex(), "hex") == ("hex", vector.frame)
+    # Forced, the text is read as told even when another form would fit better.
+    assert read_frame_text("AQEK", "base64") == ("base64", b"\x01\x01\x0a")
+    with pytest.raises(LinkError):
+        read_frame_text(vector.base64, "hex")
+    with pytest.raises(EncodeError):
+        read_frame_text(vector.base64, "morse")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "zz!", "0", "-_-_"])
+def test_read_frame_text_refuses_text_in_no_form(text: str) -> None:
+    with pytest.raises(LinkError):
+        read_frame_text(text)
+
+
+@given(frames(), keys)
+def test_read_frame_text_detects_the_forms_of_any_frame(frame: Frame, key: bytes) -> None:
+    data = encode_frame(frame, key)
+    assert read_frame_text(data.hex()) == ("hex", data)
+    assert read_frame_text(b64_encode(data)) == ("base64", data)
+    assert read_frame_text(frame_for_stream(data).hex()) == ("cobs", data)
