@@ -9,9 +9,13 @@ from __future__ import annotations
 import click
 
 from sereno import __version__
+from sereno.frame_cli import frame
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sereno", message="%(prog)s %(version)s")
 def main() -> None:
     """Sereno: alarmas comunitarias para municipios de Chile."""
+
+
+main.add_command(frame)
