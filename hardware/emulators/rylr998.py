@@ -56,11 +56,14 @@ Answer = str | ErrorCode | None
 
 @dataclass(slots=True)
 class ModuleSettings:
-    """What the module keeps in flash (``AT+FACTORY`` restores these defaults)."""
+    """What the module keeps in flash (``AT+FACTORY`` restores these defaults).
+
+    Fields named after their AT command, lowercased.
+    """
 
     address: int = 0
-    network_id: int = DEFAULT_NETWORK_ID
-    band_hz: int = DEFAULT_BAND_HZ
+    networkid: int = DEFAULT_NETWORK_ID
+    band: int = DEFAULT_BAND_HZ
     sf: int = DEFAULT_PARAMETER[0]
     bw_code: int = DEFAULT_PARAMETER[1]
     cr: int = DEFAULT_PARAMETER[2]
@@ -115,15 +118,20 @@ class Rylr998Emulator:
         self._tx: asyncio.Future[Any] | None = None
         self._last_send = "0,0,"
         self._mode_since = 0.0
+        self.hung = False
+        """A stuck firmware: input ignored until :meth:`reset` (the RST pin)."""
+        self._failures: dict[str, list[ErrorCode]] = {}
+        self._numbers: dict[str, Callable[[int], bool]] = {
+            "ADDRESS": lambda v: ADDRESS_RANGE[0] <= v <= ADDRESS_RANGE[1],
+            "NETWORKID": lambda v: v in NETWORK_IDS,
+            "BAND": lambda v: self.band_range_hz[0] <= v <= self.band_range_hz[1],
+            "CRFOP": lambda v: TX_POWER_RANGE_DBM[0] <= v <= TX_POWER_RANGE_DBM[1],
+            "IPR": lambda v: v in IPR_RATES,
+        }
         self._handlers: dict[str, Callable[[Op, str], Answer]] = {
-            "ADDRESS": self._address,
-            "NETWORKID": self._network_id,
-            "BAND": self._band,
             "PARAMETER": self._parameter,
-            "CRFOP": self._crfop,
             "CPIN": self._cpin,
             "MODE": self._mode,
-            "IPR": self._ipr,
             "SEND": self._send,
             "RESET": self._reset_command,
             "FACTORY": self._factory_command,
@@ -138,7 +146,7 @@ class Rylr998Emulator:
 
     def air_channel(self) -> Hashable:
         s = self.settings
-        return ("rylr998", s.band_hz, s.network_id, s.sf, s.bw_code)
+        return ("rylr998", s.band, s.networkid, s.sf, s.bw_code)
 
     def is_listening(self) -> bool:
         if not self._powered or self.settings.mode == 1:
@@ -195,7 +203,7 @@ class Rylr998Emulator:
         self._print("+READY")
 
     def _power_down(self) -> None:
-        self._powered = False
+        self._powered = self.hung = False
         self._tx = None  # a packet already on air finishes there; its +OK is never printed
         self._clear_line()
 
@@ -206,6 +214,10 @@ class Rylr998Emulator:
 
     def inject_receive_error(self, code: ErrorCode = ErrorCode.RX_CRC) -> None:
         self._print(f"+ERR={int(code)}")
+
+    def fail_next(self, command: str, code: ErrorCode, times: int = 1) -> None:
+        """Answer the next ``times`` sets of ``command`` (e.g. ``SEND``) with ``+ERR=code``."""
+        self._failures.setdefault(command, []).extend([code] * times)
 
     def inject_bytes(self, raw: bytes) -> None:
         """Write raw bytes to the port (line noise, a line without its end)."""
@@ -228,7 +240,7 @@ class Rylr998Emulator:
         self._port.write(text.encode(ENCODING) + b"\r\n")
 
     def _on_bytes(self, data: bytes) -> None:
-        if not self._powered:
+        if not self._powered or self.hung:
             return
         speed = self._port.baudrate()
         if speed is not None and speed != self.settings.ipr:
@@ -312,51 +324,27 @@ class Rylr998Emulator:
         if not equals and name.endswith("?"):
             name, op = name[:-1], "query"
         handler = self._handlers.get(name)
-        answer = handler(op, argument) if handler is not None else ErrorCode.UNKNOWN_COMMAND
+        failures = self._failures.get(name)
+        answer: Answer
+        if failures and op == "set":
+            answer = failures.pop(0)
+        elif name in self._numbers:
+            answer = self._number(op, argument, name)
+        else:
+            answer = handler(op, argument) if handler is not None else ErrorCode.UNKNOWN_COMMAND
         if isinstance(answer, ErrorCode):
             self._error(answer)
         elif answer is not None:
             self._print(answer)
 
-    def _number_setting(
-        self, op: Op, argument: str, name: str, valid: Callable[[int], bool]
-    ) -> Answer:
+    def _number(self, op: Op, argument: str, name: str) -> Answer:
         if op == "query":
             return f"+{name}={getattr(self.settings, name.lower())}"
         value = parse_uint(argument) if op == "set" else None
-        if value is None or not valid(value):
+        if value is None or not self._numbers[name](value):
             return ErrorCode.UNKNOWN_COMMAND
         setattr(self.settings, name.lower(), value)
         return "+OK"
-
-    def _address(self, op: Op, argument: str) -> Answer:
-        return self._number_setting(
-            op, argument, "ADDRESS", lambda v: ADDRESS_RANGE[0] <= v <= ADDRESS_RANGE[1]
-        )
-
-    def _network_id(self, op: Op, argument: str) -> Answer:
-        if op == "query":
-            return f"+NETWORKID={self.settings.network_id}"
-        value = parse_uint(argument) if op == "set" else None
-        if value not in NETWORK_IDS:
-            return ErrorCode.UNKNOWN_COMMAND
-        self.settings.network_id = int(argument)
-        return "+OK"
-
-    def _band(self, op: Op, argument: str) -> Answer:
-        low, high = self.band_range_hz
-        if op == "query":
-            return f"+BAND={self.settings.band_hz}"
-        value = parse_uint(argument) if op == "set" else None
-        if value is None or not low <= value <= high:
-            return ErrorCode.UNKNOWN_COMMAND
-        self.settings.band_hz = value
-        return "+OK"
-
-    def _crfop(self, op: Op, argument: str) -> Answer:
-        return self._number_setting(
-            op, argument, "CRFOP", lambda v: TX_POWER_RANGE_DBM[0] <= v <= TX_POWER_RANGE_DBM[1]
-        )
 
     def _parameter(self, op: Op, argument: str) -> Answer:
         s = self.settings
@@ -368,7 +356,7 @@ class Rylr998Emulator:
         sf, bw_code, cr, preamble = (int(f) for f in fields if f is not None)
         if modulation_problem(sf, bw_code, cr) is not None:
             return ErrorCode.UNKNOWN_COMMAND
-        if not preamble_allowed(preamble, s.network_id):
+        if not preamble_allowed(preamble, s.networkid):
             return ErrorCode.PREAMBLE_NOT_ALLOWED
         s.sf, s.bw_code, s.cr, s.preamble = sf, bw_code, cr, preamble
         return "+OK"
@@ -402,9 +390,6 @@ class Rylr998Emulator:
             return ErrorCode.UNKNOWN_COMMAND
         self._mode_since = asyncio.get_running_loop().time()
         return "+OK"
-
-    def _ipr(self, op: Op, argument: str) -> Answer:
-        return self._number_setting(op, argument, "IPR", lambda v: v in IPR_RATES)
 
     def _uid(self, op: Op, argument: str) -> Answer:
         return f"+UID={self.uid}" if op == "query" else ErrorCode.UNKNOWN_COMMAND
