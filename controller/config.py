@@ -1,0 +1,629 @@
+"""The street controller's configuration: ``controller.toml`` into frozen dataclasses.
+
+:func:`load_config` reads the file with :mod:`tomllib` and validates every field. Unknown
+keys are refused (a typo must not silently fall back to a default). Every problem found is
+reported at once, one Spanish line per field, naming the file, the table and the key:
+
+    controller.toml: [alarm] siren_max_seconds debe ser un número entero entre 10 y 900
+    (segundos); recibí 'tres'
+
+The reference, with a complete example, is ``docs/controller.md``; ``examples/controller.toml``
+is the same example and the tests load both.
+
+Secrets: ``[sms] auth_token`` is kept out of every ``repr`` and is never logged. A file that
+holds one must be readable by its owner only (``chmod 600``), or it is refused. The token can
+instead live in an environment variable named by ``auth_token_env``, read when the notifier
+starts (:meth:`SmsConfig.resolve_auth_token`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final, Literal, TypeAlias, TypeVar
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+from controller.alarm import AlarmPolicy, StreetPlan
+from controller.errors import ConfigError
+from controller.sms.errors import SmsConfigError
+from controller.sms.settings import SANDBOX_API_BASE, TwilioSettings, check_private, load_settings
+from hardware.errors import PinConfigError
+from hardware.pins import DEFAULT_BOARD, PinMap
+from protocol import (
+    HEADER_LEN,
+    TAG_LEN,
+    Ack,
+    Cancel,
+    Heartbeat,
+    Panic,
+    PanicKind,
+    rylr998_airtime_ms,
+)
+
+DEFAULT_DATA_DIR: Final = Path("/var/lib/sereno")
+STORE_FILENAME: Final = "controller.db"
+MAX_AIRTIME_MS: Final = 400.0
+"""PROTOCOL.md: every frame's airtime under 400 ms at the configured spreading factor."""
+LARGEST_FRAME: Final = HEADER_LEN + max(Panic.SIZE, Cancel.SIZE, Heartbeat.SIZE, Ack.SIZE) + TAG_LEN
+"""The longest frame protocol v1 exchanges (an ACK, 27 bytes)."""
+
+SIREN_PATTERNS: Final[Mapping[str, str | None]] = MappingProxyType(
+    {
+        "A": "continuous",
+        "B": "pulsed",
+        "C": "temporal-three",
+        "chirps": "medical-chirps",
+        "none": None,
+    }
+)
+"""Installer's pattern names → ``hardware.gpio.patterns.PATTERNS`` names (None = quiet)."""
+
+DEFAULT_PATTERNS: Final[Mapping[PanicKind, str]] = MappingProxyType(
+    {
+        PanicKind.PANICO: "A",
+        PanicKind.ROBO: "B",
+        PanicKind.INCENDIO: "C",
+        PanicKind.EMERGENCIA_MEDICA: "chirps",
+        PanicKind.ALERTA_SILENCIOSA: "none",
+    }
+)
+
+RadioKind: TypeAlias = Literal["rylr998", "e220", "serial", "emulated"]
+_RYLR998_SF_BY_BW: Final = {125: 9, 250: 10, 500: 11}  # highest SF the module takes per BW
+_E220_AIR_RATES: Final = (2400, 4800, 9600, 19200, 38400, 62500)
+_BAUDRATES: Final = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+_ENV_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEX32: Final = re.compile(r"[0-9A-Fa-f]{32}")
+_ACCOUNT_SID: Final = re.compile(r"AC[0-9a-fA-F]{32}")
+_SERVICE_SID: Final = re.compile(r"MG[0-9a-fA-F]{32}")
+_SID_EXPECTED: Final = '"AC" seguido de 32 dígitos hexadecimales (el Account SID de Twilio)'
+_SERVICE_EXPECTED: Final = '"MG" seguido de 32 dígitos hexadecimales'
+_ENV_EXPECTED: Final = "el nombre de una variable de entorno (p. ej. TWILIO_AUTH_TOKEN)"
+_E164_EXPECTED: Final = 'un número de teléfono válido en formato E.164 (p. ej. "+56221234567")'
+
+_TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+@dataclass(frozen=True)
+class Rylr998Radio:
+    """A REYAX RYLR998 on a UART (``kind = "rylr998"``), or the demo's emulated one
+    (``kind = "emulated"``, where ``port`` may be left out)."""
+
+    kind: Literal["rylr998", "emulated"] = "rylr998"
+    port: str | None = "/dev/serial0"
+    address: int = 0
+    network_id: int = 18
+    band_hz: int = 915_000_000
+    sf: int = 9
+    bw_khz: int = 125
+    cr: int = 1
+    preamble: int = 12
+    tx_power_dbm: int = 22
+    aes_key: str | None = field(default=None, repr=False)
+    """The module's own AES password (``AT+CPIN``), 32 hex digits; None leaves it unset."""
+
+
+@dataclass(frozen=True)
+class E220Radio:
+    """An Ebyte E220-900T22 on a UART, driven through its M0/M1 pins."""
+
+    kind: Literal["e220"] = "e220"
+    port: str = "/dev/serial0"
+    address: int = 0
+    channel: int = 65
+    """Frequency = 850.125 + channel MHz (65 → 915.125 MHz)."""
+    air_rate: int = 2400
+    fixed_mode: bool = False
+    rssi_byte: bool = True
+
+
+@dataclass(frozen=True)
+class SerialRadio:
+    """A plain byte-stream link: USB serial or an RS-485 adapter."""
+
+    kind: Literal["serial"] = "serial"
+    port: str = "/dev/ttyUSB0"
+    baudrate: int = 9600
+    rs485: bool = False
+
+
+RadioConfig: TypeAlias = Rylr998Radio | E220Radio | SerialRadio
+
+
+@dataclass(frozen=True)
+class AlarmConfig:
+    """Caps (seconds) and the street pattern of each kind (a key of :data:`SIREN_PATTERNS`)."""
+
+    siren_max_seconds: int = 180
+    strobe_max_seconds: int = 900
+    cancel_window_seconds: int = 60
+    patterns: Mapping[PanicKind, str] = field(default_factory=lambda: DEFAULT_PATTERNS)
+
+    def policy(self, time_scale: float = 1.0) -> AlarmPolicy:
+        """The alarm state machine's policy; the strobe lights for every kind not "none"."""
+        plans = {
+            kind: StreetPlan(SIREN_PATTERNS[name], strobe=name != "none")
+            for kind, name in self.patterns.items()
+        }
+        return AlarmPolicy(
+            siren_max_s=self.siren_max_seconds * time_scale,
+            strobe_max_s=self.strobe_max_seconds * time_scale,
+            cancel_window_s=self.cancel_window_seconds * time_scale,
+            plans=plans,
+        )
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    """How SMS leave: ``provider = "twilio"`` or the local Twilio-compatible ``"sandbox"``."""
+
+    provider: Literal["twilio", "sandbox"] = "sandbox"
+    account_sid: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+    auth_token_env: str | None = None
+    from_number: str | None = None
+    """E.164, e.g. ``+56221234567``."""
+    messaging_service_sid: str | None = None
+    status_callback: str | None = None
+    api_base: str | None = None
+    concurrency: int = 8
+
+    def resolve_auth_token(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The Twilio auth token, from the file or from ``auth_token_env``'s variable."""
+        if self.auth_token is not None or self.auth_token_env is None:
+            return self.auth_token
+        token = (os.environ if environ is None else environ).get(self.auth_token_env, "")
+        if not token:
+            raise ConfigError(
+                f"[sms] auth_token_env: la variable de entorno {self.auth_token_env} no está "
+                "definida o está vacía; defínala con el token de Twilio"
+            )
+        return token
+
+    def twilio_settings(self, environ: Mapping[str, str] | None = None) -> TwilioSettings:
+        """What :class:`~controller.sms.SmsNotifier` needs; the environment's ``TWILIO_*``
+        variables win over the file, as in :func:`controller.sms.load_settings`."""
+        if self.provider == "sandbox":
+            return TwilioSettings.sandbox(self.api_base or SANDBOX_API_BASE)
+        table = {
+            "account_sid": self.account_sid,
+            "auth_token": self.resolve_auth_token(environ),
+            "from": self.from_number,
+            "messaging_service_sid": self.messaging_service_sid,
+            "api_base": self.api_base,
+            "status_callback": self.status_callback,
+        }
+        try:
+            return load_settings(environ, {k: v for k, v in table.items() if v is not None})
+        except SmsConfigError as exc:
+            raise ConfigError(f"[sms] {exc}") from None
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """A validated ``controller.toml``; ``source`` is the file it came from."""
+
+    name: str
+    network_id: int
+    radio: RadioConfig
+    pins: PinMap
+    board: str = DEFAULT_BOARD
+    data_dir: Path = DEFAULT_DATA_DIR
+    municipality: str = "Maipu"
+    alarm: AlarmConfig = field(default_factory=AlarmConfig)
+    sms: SmsConfig = field(default_factory=SmsConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
+    source: Path | None = None
+
+    @property
+    def store_path(self) -> Path:
+        """The controller's SQLite file, inside ``data_dir``."""
+        return self.data_dir / STORE_FILENAME
+
+
+def load_config(path: str | os.PathLike[str]) -> ControllerConfig:
+    """Read and validate ``path``; raise :class:`ConfigError` listing every problem."""
+    path = Path(path)
+    label = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{label}: no existe el archivo de configuración") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{label}: es una carpeta, no un archivo de configuración") from None
+    except PermissionError:
+        raise ConfigError(
+            f"{label}: no tengo permiso para leer el archivo de configuración"
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{label}: el archivo no está en UTF-8 (byte {exc.start}); guárdelo como UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{label}: {_toml_error(str(exc))}") from None
+    return _Parser(label, path).parse(data)
+
+
+def _toml_error(message: str) -> str:
+    found = _TOML_POSITION.search(message)
+    if found:
+        where = f"en la línea {found[1]}, columna {found[2]}"
+        message = message[: found.start()]
+    else:
+        where = "al final del archivo"
+        message = message.removesuffix(" (at end of document)")
+    return f"error de sintaxis TOML {where} (detalle: {message}); corríjalo y vuelva a intentar"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "una tabla"
+    return repr(value)
+
+
+T = TypeVar("T")
+
+
+class _Table:
+    """One TOML table being read: typed getters that record problems instead of raising."""
+
+    def __init__(self, parser: _Parser, name: str, data: object) -> None:
+        self.name = name
+        self._parser = parser
+        self._seen: set[str] = set()
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            parser.problem(f"[{name}] debe ser una tabla ([{name}]); recibí {_shown(data)}")
+            data = {}
+        self.data: Mapping[str, object] = data
+
+    def problem(self, key: str, text: str) -> None:
+        self._parser.problem(f"[{self.name}] {key} {text}")
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def get(self, key: str, default: T, check: Callable[[object], T | None], expected: str) -> T:
+        """The value at ``key`` if ``check`` accepts it; else the default and a problem."""
+        self._seen.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        accepted = check(value)
+        if accepted is None:
+            self.problem(key, f"debe ser {expected}; recibí {_shown(value)}")
+            return default
+        return accepted
+
+    def required(
+        self, key: str, placeholder: T, check: Callable[[object], T | None], expected: str
+    ) -> T:
+        if key not in self.data:
+            self._seen.add(key)
+            self.problem(key, f"falta; es obligatorio: {expected}")
+            return placeholder
+        return self.get(key, placeholder, check, expected)
+
+    def integer(self, key: str, default: int, low: int, high: int, unit: str = "") -> int:
+        suffix = f" ({unit})" if unit else ""
+        return self.get(
+            key, default, _int_in(low, high), f"un número entero entre {low} y {high}{suffix}"
+        )
+
+    def choice(self, key: str, default: T, options: Sequence[T]) -> T:
+        def check(value: object) -> T | None:
+            matches = [o for o in options if o == value and type(o) is type(value)]
+            return matches[0] if matches else None
+
+        listed = ", ".join(f'"{o}"' if isinstance(o, str) else str(o) for o in options)
+        return self.get(key, default, check, f"uno de: {listed}")
+
+    def boolean(self, key: str, default: bool) -> bool:
+        return self.get(key, default, lambda v: v if isinstance(v, bool) else None, "true o false")
+
+    def text(self, key: str, default: str | None, max_len: int = 200) -> str | None:
+        return self.get(
+            key, default, _text(max_len), f"un texto no vacío de hasta {max_len} letras"
+        )
+
+    def finish(self, allowed: Sequence[str] | None = None, where: str = "aquí") -> None:
+        """Refuse every key no getter asked for."""
+        known = list(allowed) if allowed is not None else sorted(self._seen)
+        for key in self.data:
+            if key in self._seen or key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f' ¿quiso decir "{close[0]}"?' if close else ""
+            valid = ", ".join(known) if known else "ninguna"
+            self.problem(key, f"es una clave desconocida;{hint} las válidas {where} son: {valid}")
+
+
+def _int_in(low: int, high: int, but: Sequence[int] = ()) -> Callable[[object], int | None]:
+    def check(value: object) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        return value if low <= value <= high and value not in but else None
+
+    return check
+
+
+def _text(max_len: int) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if isinstance(value, str) and value.strip() and len(value) <= max_len:
+            return value.strip()
+        return None
+
+    return check
+
+
+def _url(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value)
+    return value.rstrip("/") if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def _matching(pattern: re.Pattern[str]) -> Callable[[object], str | None]:
+    return lambda v: v if isinstance(v, str) and pattern.fullmatch(v) else None
+
+
+_SECTIONS: Final = ("controller", "radio", "pins", "alarm", "sms", "hub")
+
+
+class _Parser:
+    def __init__(self, label: str, path: Path) -> None:
+        self.label = label
+        self.path = path
+        self.base_dir = path.resolve().parent
+        self.problems: list[str] = []
+
+    def problem(self, text: str) -> None:
+        self.problems.append(f"{self.label}: {text}")
+
+    def parse(self, data: Mapping[str, object]) -> ControllerConfig:
+        for key, value in data.items():
+            if key not in _SECTIONS:
+                close = difflib.get_close_matches(key, _SECTIONS, n=1)
+                hint = f' ¿quiso decir "[{close[0]}]"?' if close else ""
+                kind = "sección" if isinstance(value, Mapping) else "clave"
+                self.problem(
+                    f"[{key}] es una {kind} desconocida;{hint} las secciones válidas "
+                    "son: " + ", ".join(f"[{s}]" for s in _SECTIONS)
+                )
+        if "controller" not in data:
+            self.problem("falta la sección [controller] (name y network_id son obligatorios)")
+        if "radio" not in data:
+            self.problem(
+                'falta la sección [radio] (con kind = "rylr998", "e220", "serial" o "emulated")'
+            )
+        top = _Table(self, "controller", data.get("controller"))
+        name = top.required(
+            "name",
+            "",
+            _text(64),
+            'un texto no vacío de hasta 64 letras (p. ej. "Pasaje Los Aromos")',
+        )
+        network_id = top.required(
+            "network_id", 0, _int_in(0, 65535), "un número entero entre 0 y 65535"
+        )
+        data_dir = Path(top.text("data_dir", str(DEFAULT_DATA_DIR), 4096) or DEFAULT_DATA_DIR)
+        municipality = top.text("municipality", "Maipu", 40) or "Maipu"
+        top.finish()
+        radio = self._radio(_Table(self, "radio", data.get("radio")), "radio" in data)
+        board, pins = self._pins(data.get("pins"))
+        alarm = self._alarm(_Table(self, "alarm", data.get("alarm")))
+        sms = self._sms(_Table(self, "sms", data.get("sms")))
+        hub_table = _Table(self, "hub", data.get("hub"))
+        hub = HubConfig(url=hub_table.get("url", None, _url, "una URL http(s)://…"))
+        hub_table.finish()
+        if self.problems:
+            raise ConfigError(self.problems)
+        return ControllerConfig(
+            name=name,
+            network_id=network_id,
+            data_dir=data_dir if data_dir.is_absolute() else self.base_dir / data_dir,
+            municipality=municipality,
+            radio=radio,
+            board=board,
+            pins=pins,
+            alarm=alarm,
+            sms=sms,
+            hub=hub,
+            source=Path(self.label),
+        )
+
+    def _radio(self, t: _Table, present: bool) -> RadioConfig:
+        kinds: tuple[RadioKind, ...] = ("rylr998", "e220", "serial", "emulated")
+        if present and not t.has("kind"):
+            t.problem("kind", "falta; es obligatorio: " + ", ".join(f'"{k}"' for k in kinds))
+        kind = t.choice("kind", None, kinds)
+        port_default = (
+            None if kind == "emulated" else ("/dev/ttyUSB0" if kind == "serial" else "/dev/serial0")
+        )
+        port = t.text("port", port_default, 4096)
+        if kind in ("rylr998", "emulated"):
+            return self._rylr998(t, kind, port)
+        if kind == "e220":
+            radio_e220 = E220Radio(
+                port=port or "/dev/serial0",
+                address=t.integer("address", 0, 0, 65535),
+                channel=t.integer("channel", 65, 0, 83, "frecuencia = 850,125 + canal MHz"),
+                air_rate=t.choice("air_rate", 2400, _E220_AIR_RATES),
+                fixed_mode=t.boolean("fixed_mode", False),
+                rssi_byte=t.boolean("rssi_byte", True),
+            )
+            t.finish(where=f'con kind = "{kind}"')
+            return radio_e220
+        if kind == "serial":
+            radio_serial = SerialRadio(
+                port=port or "/dev/ttyUSB0",
+                baudrate=t.choice("baudrate", 9600, _BAUDRATES),
+                rs485=t.boolean("rs485", False),
+            )
+            t.finish(where=f'con kind = "{kind}"')
+            return radio_serial
+        t.finish(allowed=list(t.data))  # kind missing or bad: already reported
+        return Rylr998Radio(kind="emulated", port=None)
+
+    def _rylr998(
+        self, t: _Table, kind: Literal["rylr998", "emulated"], port: str | None
+    ) -> Rylr998Radio:
+        network_id = t.get(
+            "network_id", 18, _int_in(3, 18, but=(16, 17)), "un número entero entre 3 y 15, o 18"
+        )
+        bw_khz = t.choice("bw_khz", 125, (125, 250, 500))
+        sf = t.integer("sf", 9, 7, 11)
+        cr = t.integer("cr", 1, 1, 4, "1 = 4/5 … 4 = 4/8")
+        preamble = t.integer("preamble", 12, 4, 24)
+        radio = Rylr998Radio(
+            kind=kind,
+            port=port,
+            address=t.integer("address", 0, 0, 65535),
+            network_id=network_id,
+            band_hz=t.integer(
+                "band_hz",
+                915_000_000,
+                915_000_000,
+                928_000_000,
+                "Hz; en Chile la banda es 915–928 MHz",
+            ),
+            sf=sf,
+            bw_khz=bw_khz,
+            cr=cr,
+            preamble=preamble,
+            tx_power_dbm=t.integer("tx_power_dbm", 22, 0, 22, "dBm"),
+            aes_key=t.get("aes_key", None, _matching(_HEX32), "32 dígitos hexadecimales"),
+        )
+        t.finish(where=f'con kind = "{kind}"')
+        if network_id != 18 and preamble != 12:
+            t.problem(
+                "preamble",
+                f"debe ser 12 cuando network_id no es 18 (el RYLR998 solo "
+                f"acepta otro preámbulo en la red 18); recibí {preamble}",
+            )
+        if sf > _RYLR998_SF_BY_BW[bw_khz]:
+            t.problem(
+                "sf",
+                f"= {sf} no se admite con bw_khz = {bw_khz}: el RYLR998 acepta sf "
+                "7 a 9 con 125 kHz, 7 a 10 con 250 kHz y 7 a 11 con 500 kHz",
+            )
+        else:
+            airtime = rylr998_airtime_ms(
+                LARGEST_FRAME, sf=sf, bw_hz=bw_khz * 1000, cr=cr, preamble=preamble
+            )
+            if airtime >= MAX_AIRTIME_MS:
+                t.problem(
+                    "sf",
+                    f"= {sf}, bw_khz = {bw_khz}, cr = {cr} y preamble = {preamble}: "
+                    f"una trama de {LARGEST_FRAME} bytes tardaría {airtime:.0f} ms en el "
+                    f"aire y el protocolo exige menos de {MAX_AIRTIME_MS:.0f} ms; baje sf, "
+                    "cr o preamble, o suba bw_khz",
+                )
+        return radio
+
+    def _pins(self, data: object) -> tuple[str, PinMap]:
+        table: Mapping[str, object] = data if isinstance(data, Mapping) else {}
+        if data is not None and not isinstance(data, Mapping):
+            self.problem(f"[pins] debe ser una tabla; recibí {_shown(data)}")
+        board = table.get("board", DEFAULT_BOARD)
+        try:
+            return str(board), PinMap.from_mapping(table)
+        except PinConfigError as exc:
+            for line in str(exc).splitlines():
+                self.problem(line)
+            return DEFAULT_BOARD, PinMap.from_mapping({})
+
+    def _alarm(self, t: _Table) -> AlarmConfig:
+        siren = t.integer("siren_max_seconds", 180, 10, 900, "segundos")
+        strobe = t.integer("strobe_max_seconds", 900, 10, 3600, "segundos")
+        window = t.integer("cancel_window_seconds", 60, 0, 600, "segundos")
+        patterns = dict(DEFAULT_PATTERNS)
+        sub = _Table(self, "alarm.patterns", t.get("patterns", None, lambda v: v, ""))
+        names = ", ".join(k.name for k in PanicKind)
+        choices = list(SIREN_PATTERNS)
+        for key in sub.data:
+            kind = PanicKind.__members__.get(key.upper())
+            if kind is None:
+                sub.problem(key, f"no es un tipo de alarma; los tipos son: {names}")
+                continue
+            patterns[kind] = sub.choice(key, patterns[kind], choices)
+        if patterns[PanicKind.ALERTA_SILENCIOSA] != "none":
+            sub.problem(
+                "ALERTA_SILENCIOSA",
+                'debe ser "none": la alerta silenciosa no suena '
+                "ni destella en la calle, solo avisa a los contactos designados",
+            )
+        t.finish()
+        return AlarmConfig(siren, strobe, window, MappingProxyType(patterns))
+
+    def _sms(self, t: _Table) -> SmsConfig:
+        sid = t.get("account_sid", None, _matching(_ACCOUNT_SID), _SID_EXPECTED)
+        token = t.text("auth_token", None)
+        token_env = t.get("auth_token_env", None, _matching(_ENV_NAME), _ENV_EXPECTED)
+        default: Literal["twilio", "sandbox"] = (
+            "twilio" if sid and (token or token_env) else "sandbox"
+        )
+        sms = SmsConfig(
+            provider=t.choice("provider", default, ("twilio", "sandbox")),
+            account_sid=sid,
+            auth_token=token,
+            auth_token_env=token_env,
+            from_number=t.get("from_number", None, _e164, _E164_EXPECTED),
+            messaging_service_sid=t.get(
+                "messaging_service_sid", None, _matching(_SERVICE_SID), _SERVICE_EXPECTED
+            ),
+            status_callback=t.get("status_callback", None, _url, "una URL http(s)://…"),
+            api_base=t.get("api_base", None, _url, "una URL http(s)://…"),
+            concurrency=t.integer("concurrency", 8, 1, 64, "envíos simultáneos"),
+        )
+        t.finish()
+        if t.has("auth_token") and t.has("auth_token_env"):
+            t.problem("auth_token", "y auth_token_env no pueden ir juntos; deje solo uno")
+        if sms.provider == "twilio":
+            if not t.has("account_sid"):
+                t.problem("account_sid", 'falta; provider = "twilio" lo necesita')
+            if not t.has("auth_token") and not t.has("auth_token_env"):
+                t.problem(
+                    "auth_token", 'falta; provider = "twilio" necesita auth_token o auth_token_env'
+                )
+            if not t.has("from_number") and not t.has("messaging_service_sid"):
+                t.problem(
+                    "from_number",
+                    'falta; provider = "twilio" necesita from_number o messaging_service_sid',
+                )
+        if t.has("auth_token"):
+            try:
+                check_private(self.path)
+            except SmsConfigError as exc:
+                t.problem("auth_token", f"no puede quedar a la vista: {exc}")
+        return sms
+
+
+def _e164(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
