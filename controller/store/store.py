@@ -1,0 +1,367 @@
+"""The controller's local store: one SQLite file (WAL) through sqlite-utils, every write here.
+
+Concurrency. One :class:`Store` per process, used from one thread only: the controller's
+event loop thread (sqlite3 itself refuses a connection used from another thread). Other
+processes may open the same file at once: the registry CLI (``sereno controller add-node``)
+while ``sereno controller run`` runs. WAL lets readers and the one writer proceed together;
+a writer waits up to :data:`BUSY_TIMEOUT_MS` for another's short transaction.
+
+Hot path. The verifier reads keys (:meth:`Store.key_for`) and counters
+(:meth:`Store.last_accepted`) from dicts loaded at open: no disk read between a frame's
+arrival and its ACK. :meth:`Store.accept_counter` writes through and commits before it
+returns (``synchronous = FULL``: a power cut right after the ACK cannot roll the counter
+back and let the same frame be replayed). Nodes added by another process reach the key
+dict when the controller calls :meth:`Store.reload_registry` (cheap when nothing changed).
+
+Bound. The frames log keeps about the newest ``frames_limit`` rows: every tenth of that
+many inserts, the oldest beyond the limit are deleted. Episodes and SMS attempts are
+never pruned.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+
+from sqlite_utils import Database
+
+from controller.alarm import Episode
+from controller.errors import StoreError
+from controller.sms.notifier import SmsAttempt
+from controller.store import log, registry
+from controller.store.migrations import migrate, schema_version
+from controller.store.records import Event, EventKind, FrameRecord, Node, Vecino
+from protocol.frame import PanicKind
+from protocol.verifier import Verdict
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS: Final = 5000
+DEFAULT_FRAMES_LIMIT: Final = 100_000
+FILE_MODE: Final = 0o600
+DIR_MODE: Final = 0o700
+
+Clock = Callable[[], float]
+
+
+class Store:
+    """Nodes and keys, vecinos, counters, frames, episodes and SMS attempts.
+
+    Implements the verifier's ``KeyStore`` and ``CounterStore`` and the notifier's
+    ``SmsLedger``. Open with :meth:`open`; close with :meth:`close` or ``with``.
+    """
+
+    def __init__(
+        self, db: Database, *, clock: Clock = time.time, frames_limit: int = DEFAULT_FRAMES_LIMIT
+    ) -> None:
+        """Use :meth:`open`; this takes a database the caller has already migrated."""
+        if frames_limit < 1:
+            raise ValueError("frames_limit must be at least 1")
+        self.db = db
+        self.frames_limit = frames_limit
+        self._clock = clock
+        self._prune_every = max(1, frames_limit // 10)
+        self._frames_since_prune = 0
+        self._keys: dict[tuple[int, int], bytes] = {}
+        self._counters: dict[tuple[int, int], tuple[int, bytes]] = {}
+        self._data_version = -1
+        self.reload_registry()
+        for network, src, counter, frame in db.execute(
+            "SELECT network, src, counter, frame FROM counters"
+        ).fetchall():
+            self._counters[network, src] = (counter, bytes(frame))
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        clock: Clock = time.time,
+        frames_limit: int = DEFAULT_FRAMES_LIMIT,
+    ) -> Self:
+        """Open (creating it 0600, and its folder 0700, if needed) and migrate the store.
+
+        ``":memory:"`` opens a private in-memory database (tests).
+        """
+        try:
+            if str(path) == ":memory:":
+                db = Database(memory=True, execute_plugins=False)
+            else:
+                _create_private(Path(path))
+                db = Database(Path(path), execute_plugins=False)
+        except OSError as exc:
+            raise StoreError(
+                f"No puedo crear la base de datos {path}: {exc.strerror or exc}"
+            ) from exc
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not db.memory:
+                db.enable_wal()
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db)
+            return cls(db, clock=clock, frames_limit=frames_limit)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"No puedo abrir la base de datos {path}: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self.db)
+
+    # --- registry -----------------------------------------------------------------------------
+
+    def add_node(
+        self,
+        network: int,
+        address: int,
+        key: bytes,
+        household: str,
+        street_address: str,
+        kinds: Sequence[PanicKind] = registry.ALL_KINDS,
+    ) -> Node:
+        """Register a node and its 16-byte key; :class:`RegistryError` says what to fix."""
+        node = registry.insert_node(
+            self.db,
+            network=network,
+            address=address,
+            key=key,
+            household=household,
+            street_address=street_address,
+            kinds=kinds,
+            at=self._clock(),
+        )
+        self._keys[network, address] = bytes(key)
+        logger.info("node %d registered on network %d (key %s)", address, network, node.fingerprint)
+        return node
+
+    def list_nodes(self) -> list[Node]:
+        return registry.select_nodes(self.db)
+
+    def add_vecino(
+        self,
+        name: str,
+        phone: str,
+        street_address: str,
+        household: str = "",
+        kinds: Sequence[PanicKind] = registry.DEFAULT_VECINO_KINDS,
+        contact_for: Iterable[tuple[int, int]] = (),
+    ) -> Vecino:
+        """Register a vecino; ``phone`` is normalised to E.164 (``+569…``) or refused.
+
+        ``contact_for`` lists the ``(network, address)`` of registered nodes whose
+        ALERTA_SILENCIOSA this vecino receives; ``kinds`` may not include that kind.
+        """
+        vecino = registry.insert_vecino(
+            self.db,
+            name=name,
+            phone=phone,
+            street_address=street_address,
+            household=household,
+            kinds=kinds,
+            contact_for=contact_for,
+            at=self._clock(),
+        )
+        logger.info("vecino %d registered", vecino.id)
+        return vecino
+
+    def list_vecinos(self) -> list[Vecino]:
+        return registry.select_vecinos(self.db)
+
+    def recipients_for(self, kind: PanicKind, presser: tuple[int, int]) -> list[Vecino]:
+        """Who gets an SMS for ``kind`` pressed at node ``presser`` = ``(network, address)``.
+
+        ALERTA_SILENCIOSA: only the presser's designated contacts. Any other kind: every
+        vecino who receives that kind.
+        """
+        if kind is PanicKind.ALERTA_SILENCIOSA:
+            return registry.select_vecinos(
+                self.db,
+                "id IN (SELECT vecino_id FROM silent_contacts WHERE network = ? AND address = ?)",
+                presser,
+            )
+        return [v for v in registry.select_vecinos(self.db) if kind in v.kinds]
+
+    def reload_registry(self) -> bool:
+        """Reload the keys if another process changed the database since the last load."""
+        (version,) = self.db.execute("PRAGMA data_version").fetchone()
+        if version == self._data_version:
+            return False
+        self._keys = registry.select_keys(self.db)
+        self._data_version = version
+        return True
+
+    # --- KeyStore and CounterStore (the verifier's, from memory) -------------------------------
+
+    def key_for(self, network: int, src: int) -> bytes | None:
+        return self._keys.get((network, src))
+
+    def last_accepted(self, network: int, src: int) -> tuple[int, bytes] | None:
+        return self._counters.get((network, src))
+
+    def accept_counter(
+        self, network: int, src: int, counter: int, frame: bytes, at: float | None = None
+    ) -> None:
+        """Store ``counter`` and the exact ``frame`` bytes as the last accepted from
+        (network, src); committed to disk when this returns. Counters only go up."""
+        frame = bytes(frame)
+        last = self._counters.get((network, src))
+        if last is not None and counter <= last[0]:
+            raise ValueError(
+                f"counter {counter} from network {network} src {src} is not above the last "
+                f"accepted {last[0]}"
+            )
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO counters (network, src, counter, frame, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (network, src) DO UPDATE SET "
+                "counter = excluded.counter, frame = excluded.frame, "
+                "updated_at = excluded.updated_at",
+                [network, src, counter, frame, self._clock() if at is None else at],
+            )
+        self._counters[network, src] = (counter, frame)
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def record_frame(
+        self,
+        verdict: str,
+        data: bytes,
+        *,
+        network: int | None = None,
+        src: int | None = None,
+        dst: int | None = None,
+        counter: int | None = None,
+        frame_type: int | None = None,
+        detail: str = "",
+        rssi: int | None = None,
+        snr: float | None = None,
+        at: float | None = None,
+    ) -> int:
+        """Log one received datagram and its verdict (see ``records.VERDICTS``); its id."""
+        frame_id = log.insert_frame(
+            self.db,
+            at=self._clock() if at is None else at,
+            verdict=verdict,
+            data=data,
+            network=network,
+            src=src,
+            dst=dst,
+            counter=counter,
+            frame_type=frame_type,
+            detail=detail,
+            rssi=rssi,
+            snr=snr,
+        )
+        self._frames_since_prune += 1
+        if self._frames_since_prune >= self._prune_every:
+            self.prune_frames()
+        return frame_id
+
+    def record_verdict(
+        self,
+        verdict: Verdict,
+        data: bytes,
+        *,
+        rssi: int | None = None,
+        snr: float | None = None,
+        at: float | None = None,
+    ) -> int:
+        """:meth:`record_frame` for a :class:`~protocol.verifier.Verifier` verdict."""
+        return self.record_frame(
+            data=data, rssi=rssi, snr=snr, at=at, **log.verdict_fields(verdict)
+        )
+
+    def prune_frames(self, keep: int | None = None) -> int:
+        """Keep only the newest ``keep`` (default ``frames_limit``) frames; return how many
+        were deleted."""
+        self._frames_since_prune = 0
+        return log.prune_frames(self.db, self.frames_limit if keep is None else keep)
+
+    def frames(self, limit: int = 100) -> list[FrameRecord]:
+        """The newest ``limit`` frames, newest first."""
+        return log.select_frames(self.db, limit)
+
+    # --- episodes -----------------------------------------------------------------------------
+
+    def save_episode(self, episode: Episode) -> None:
+        """Insert or replace ``episode`` (call with each of ``Alarm.take_changed()``)."""
+        log.upsert_episode(self.db, episode)
+
+    def save_episodes(self, episodes: Iterable[Episode]) -> None:
+        with self.db.atomic():
+            for episode in episodes:
+                log.upsert_episode(self.db, episode)
+
+    def load_open_episodes(self) -> list[Episode]:
+        """Episodes not ended, oldest first: give them to ``Alarm(policy, episodes)`` at
+        start-up; their absolute deadlines keep the siren within its cap."""
+        return log.select_episodes(self.db, "ended_at IS NULL", [])[::-1]
+
+    def get_episode(self, episode_id: str) -> Episode | None:
+        found = log.select_episodes(self.db, "id = ?", [episode_id])
+        return found[0] if found else None
+
+    # --- SmsLedger ----------------------------------------------------------------------------
+
+    def already_sent(self, key: str) -> bool:
+        """True when an attempt for ``key`` was accepted by the SMS provider."""
+        return log.any_accepted(self.db, key)
+
+    def record_attempt(self, attempt: SmsAttempt) -> None:
+        """Keep one attempt; a key ``"<episode>:<vecino id>"`` also fills those columns."""
+        log.insert_attempt(self.db, attempt)
+
+    def sms_attempts(self, key: str | None = None) -> list[SmsAttempt]:
+        """Every attempt (for ``key``), in the order recorded."""
+        return log.select_attempts(
+            self.db, None if key is None else "key = ?", [] if key is None else [key]
+        )
+
+    # --- the merged view ----------------------------------------------------------------------
+
+    def events(
+        self,
+        limit: int = 50,
+        since: float | None = None,
+        kinds: Collection[EventKind] | None = None,
+    ) -> list[Event]:
+        """The newest ``limit`` frames, episodes (at their start) and SMS attempts at or
+        after ``since``, merged oldest first; ``kinds`` picks among "frame", "episode",
+        "sms"."""
+        return log.select_events(self.db, limit, since, kinds)
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path``'s folder (0700) and the file itself (0600) before SQLite opens it;
+    SQLite gives its -wal and -shm files the database file's mode."""
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
