@@ -11,6 +11,7 @@ import click
 from sereno import __version__
 from sereno.controller_cli import controller
 from sereno.frame_cli import frame
+from sereno.sms_cli import sms
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,3 +22,4 @@ def main() -> None:
 
 main.add_command(frame)
 main.add_command(controller)
+main.add_command(sms)

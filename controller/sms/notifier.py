@@ -40,6 +40,7 @@ ResultOutcome = Literal["accepted", "failed", "skipped"]
 
 #: Twilio error codes worth another try even though they come with a 4xx status.
 RETRYABLE_CODES: Final = frozenset({20429, 21611})
+_LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +184,17 @@ class RebasedAsyncHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
 
 
 class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]
-    """twilio's synchronous (requests) client, sending to ``api_base``. Close ``.session``."""
+    """twilio's synchronous (requests) client, sending to ``api_base``. Close ``.session``.
+
+    For a loopback ``api_base`` (the sandbox) it ignores ``HTTP(S)_PROXY`` from the
+    environment, which ``requests`` would otherwise follow (aiohttp does not by default).
+    """
 
     def __init__(self, api_base: str | None = None, timeout: float | None = None) -> None:
         super().__init__(timeout=timeout)
         self.api_base = api_base
+        if api_base and urlsplit(api_base).hostname in _LOOPBACK and self.session is not None:
+            self.session.trust_env = False
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         return super().request(method, rebase_url(url, self.api_base), *args, **kwargs)
