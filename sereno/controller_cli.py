@@ -127,7 +127,12 @@ def _kinds(value: str | None, default: tuple[PanicKind, ...]) -> tuple[PanicKind
 
 
 def _names(kinds: Sequence[PanicKind]) -> str:
-    return ", ".join(k.name.lower() for k in kinds) or "ninguno"
+    return ", ".join(k.name.lower() for k in sorted(kinds)) or "ninguno"
+
+
+def _short_names(kinds: Sequence[PanicKind], every: Sequence[PanicKind]) -> str:
+    """``todos`` for the default set, for the ``list`` table."""
+    return "todos" if set(kinds) == set(every) else _names(kinds)
 
 
 def _when(at: float) -> str:
@@ -254,7 +259,7 @@ def _node_row(node: Node) -> list[str]:
         str(node.address),
         node.household,
         node.street_address,
-        _names(node.kinds),
+        _short_names(node.kinds, ALL_KINDS),
         node.fingerprint,
     ]
 
@@ -266,7 +271,7 @@ def _vecino_row(vecino: Vecino) -> list[str]:
         vecino.phone,
         vecino.street_address,
         vecino.household,
-        _names(vecino.kinds),
+        _short_names(vecino.kinds, DEFAULT_VECINO_KINDS),
         ", ".join(str(address) for _, address in vecino.contact_for),
     ]
 

@@ -317,3 +317,9 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_messages_carry_no_english_parser_words(tmp_path: Path) -> None:
     message = refused(tmp_path, toml('name = "x"\nnetwork_id = "uno"\n'))
     assert re.search(r"\b(must|expected|invalid)\b", message) is None
+
+
+def test_docs_example_is_the_example_file() -> None:
+    doc = (REPO / "docs" / "controller.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", doc, flags=re.DOTALL)
+    assert blocks == [EXAMPLE.read_text(encoding="utf-8")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shlex
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -294,3 +296,29 @@ def test_the_key_never_reaches_the_logs(config: Path, caplog: pytest.LogCaptureF
     for text in (caplog.text, *outputs):
         assert KEY_HEX not in text
         assert KEY_HEX.upper() not in text
+
+
+def console_examples() -> list[tuple[list[str], str]]:
+    """``$ sereno …`` commands of docs/controller.md's console blocks, with their output."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "controller.md").read_text("utf-8")
+    examples: list[tuple[list[str], str]] = []
+    for block in re.findall(r"```console\n(.*?)```", doc, flags=re.DOTALL):
+        for chunk in block.split("$ ")[1:]:
+            command, _, output = chunk.partition("\n")
+            examples.append((shlex.split(command), output))
+    return examples
+
+
+def test_docs_console_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example = (Path(__file__).resolve().parents[2] / "examples" / "controller.toml").read_text()
+    config = example.replace('data_dir = "/var/lib/sereno"', 'data_dir = "datos"')
+    assert 'data_dir = "datos"' in config
+    (tmp_path / "controller.toml").write_text(config)
+    monkeypatch.chdir(tmp_path)
+    examples = console_examples()
+    assert len(examples) >= 10
+    for argv, expected in examples:
+        assert argv[0] == "sereno"
+        result = CliRunner().invoke(main, argv[1:])
+        assert result.output == expected, argv
+        assert result.exit_code == (1 if expected.startswith("Error:") else 0)
