@@ -116,6 +116,7 @@ class Rylr998Emulator:
         self._discarding = False
         self._line_timer: asyncio.TimerHandle | None = None
         self._tx: asyncio.Future[Any] | None = None
+        self._owes_ok = False
         self._last_send = "0,0,"
         self._mode_since = 0.0
         self.hung = False
@@ -204,7 +205,7 @@ class Rylr998Emulator:
 
     def _power_down(self) -> None:
         self._powered = self.hung = False
-        self._tx = None  # a packet already on air finishes there; its +OK is never printed
+        self._owes_ok = False  # a packet already on air ends there; its +OK is never printed
         self._clear_line()
 
     # --- test hooks ----------------------------------------------------------------------------
@@ -232,6 +233,7 @@ class Rylr998Emulator:
 
     @property
     def transmitting(self) -> bool:
+        """A packet of this module is on air (even if the module reset since)."""
         return self._tx is not None
 
     # --- serial input -------------------------------------------------------------------------
@@ -436,7 +438,7 @@ class Rylr998Emulator:
             return ErrorCode.TX_TIME_OVER
         info = {"from": s.address, "to": address, "cpin": s.cpin}
         tx = self._air.transmit(self, data.encode(ENCODING), airtime, info)
-        self._tx = tx
+        self._tx, self._owes_ok = tx, True
         self._last_send = argument
         tx.add_done_callback(self._sent)
         return None
@@ -444,4 +446,6 @@ class Rylr998Emulator:
     def _sent(self, tx: asyncio.Future[Any]) -> None:
         if tx is self._tx:
             self._tx = None
-            self._print("+OK")
+            if self._owes_ok:
+                self._owes_ok = False
+                self._print("+OK")

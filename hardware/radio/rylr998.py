@@ -298,14 +298,16 @@ class Rylr998Radio:
             raise RadioClosed("the radio was closed")
         task = asyncio.ensure_future(awaitable)
         closed = asyncio.ensure_future(self._closed_event.wait())
+        finished = False
         try:
             await asyncio.wait((task, closed), timeout=within, return_when=asyncio.FIRST_COMPLETED)
+            finished = task.done()
         finally:
             closed.cancel()
             if not task.done():
                 task.cancel()
-        if task.done():
-            if task.cancelled():
+        if finished:
+            if task.cancelled():  # only _restart() cancels what we wait on
                 raise _Interrupted("module reset or port reconnected")
             return task.result()
         if self._closed_event.is_set():
