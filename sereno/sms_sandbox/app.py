@@ -50,6 +50,7 @@ LIST_SCHEMA: Final = web.AppKey("sms_sandbox_list_schema", FormSchema)
 MESSAGE_KEYS: Final[web.AppKey[tuple[str, ...]]] = web.AppKey("sms_sandbox_message_keys")
 LIST_KEYS: Final[web.AppKey[tuple[str, ...]]] = web.AppKey("sms_sandbox_list_keys")
 API_PREFIX: Final = "/2010-04-01/"
+_HOLD_STEP: Final = 0.01  # how often a held request checks whether its client hung up
 API_VERSION: Final = "2010-04-01"
 
 #: Twilio's wording for the errors the sandbox answers with.
@@ -246,6 +247,24 @@ def message_resource(
     return {key: values.get(key) for key in keys}
 
 
+def _client_gone(request: web.Request) -> bool:
+    return request.transport is None or request.transport.is_closing()
+
+
+async def _hold(request: web.Request, seconds: float) -> bool:
+    """Hold ``request`` for ``seconds``, or less if its client hangs up; False if it did."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    for _ in range(int(seconds / _HOLD_STEP) + 1):
+        if _client_gone(request):
+            return False
+        left = deadline - loop.time()
+        if left <= 0:
+            break
+        await asyncio.sleep(min(left, _HOLD_STEP))
+    return not _client_gone(request)
+
+
 async def create_message(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     form = _form(await request.post())
@@ -254,11 +273,11 @@ async def create_message(request: web.Request) -> web.StreamResponse:
         return refused
     injection = state.next_injection()
     if injection is not None:
-        await asyncio.sleep(injection.delay_s)
+        present = await _hold(request, injection.delay_s)
         if injection.status is not None:
             code = injection.code or DEFAULT_CODES.get(injection.status, 20500)
             return TwilioErrorResponse(injection.status, code, injection.message, injected=True)
-        if request.transport is None or request.transport.is_closing():
+        if not present:
             state.abandoned += 1  # the client gave up: it will never see this message
             return TwilioErrorResponse(408, 20408, "Client went away", injected=True)
     message = message_resource(state.config.account_sid, form, request.app[MESSAGE_KEYS])
