@@ -89,6 +89,11 @@ _SERVICE_EXPECTED: Final = '"MG" seguido de 32 dígitos hexadecimales'
 _ENV_EXPECTED: Final = "el nombre de una variable de entorno (p. ej. TWILIO_AUTH_TOKEN)"
 _E164_EXPECTED: Final = 'un número de teléfono válido en formato E.164 (p. ej. "+56221234567")'
 
+_DEFAULT_PORTS: Final = {
+    "rylr998": "/dev/serial0",
+    "e220": "/dev/serial0",
+    "serial": "/dev/ttyUSB0",
+}
 _TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
@@ -344,11 +349,16 @@ class _Table:
             key, default, _text(max_len), f"un texto no vacío de hasta {max_len} letras"
         )
 
-    def finish(self, allowed: Sequence[str] | None = None, where: str = "aquí") -> None:
+    def sub(self, key: str) -> _Table:
+        """The table nested at ``key`` (empty when absent)."""
+        self._seen.add(key)
+        return _Table(self._parser, f"{self.name}.{key}", self.data.get(key))
+
+    def finish(self, where: str = "aquí") -> None:
         """Refuse every key no getter asked for."""
-        known = list(allowed) if allowed is not None else sorted(self._seen)
+        known = sorted(self._seen)
         for key in self.data:
-            if key in self._seen or key in known:
+            if key in self._seen:
                 continue
             close = difflib.get_close_matches(key, known, n=1)
             hint = f' ¿quiso decir "{close[0]}"?' if close else ""
@@ -408,12 +418,6 @@ class _Parser:
                     f"[{key}] es una {kind} desconocida;{hint} las secciones válidas "
                     "son: " + ", ".join(f"[{s}]" for s in _SECTIONS)
                 )
-        if "controller" not in data:
-            self.problem("falta la sección [controller] (name y network_id son obligatorios)")
-        if "radio" not in data:
-            self.problem(
-                'falta la sección [radio] (con kind = "rylr998", "e220", "serial" o "emulated")'
-            )
         top = _Table(self, "controller", data.get("controller"))
         name = top.required(
             "name",
@@ -427,7 +431,7 @@ class _Parser:
         data_dir = Path(top.text("data_dir", str(DEFAULT_DATA_DIR), 4096) or DEFAULT_DATA_DIR)
         municipality = top.text("municipality", "Maipu", 40) or "Maipu"
         top.finish()
-        radio = self._radio(_Table(self, "radio", data.get("radio")), "radio" in data)
+        radio = self._radio(_Table(self, "radio", data.get("radio")))
         board, pins = self._pins(data.get("pins"))
         alarm = self._alarm(_Table(self, "alarm", data.get("alarm")))
         sms = self._sms(_Table(self, "sms", data.get("sms")))
@@ -447,23 +451,20 @@ class _Parser:
             alarm=alarm,
             sms=sms,
             hub=hub,
-            source=Path(self.label),
+            source=self.path,
         )
 
-    def _radio(self, t: _Table, present: bool) -> RadioConfig:
+    def _radio(self, t: _Table) -> RadioConfig:
         kinds: tuple[RadioKind, ...] = ("rylr998", "e220", "serial", "emulated")
-        if present and not t.has("kind"):
+        if not t.has("kind"):
             t.problem("kind", "falta; es obligatorio: " + ", ".join(f'"{k}"' for k in kinds))
         kind = t.choice("kind", None, kinds)
-        port_default = (
-            None if kind == "emulated" else ("/dev/ttyUSB0" if kind == "serial" else "/dev/serial0")
-        )
-        port = t.text("port", port_default, 4096)
+        port = t.text("port", _DEFAULT_PORTS.get(kind or ""), 4096)
         if kind in ("rylr998", "emulated"):
             return self._rylr998(t, kind, port)
         if kind == "e220":
             radio_e220 = E220Radio(
-                port=port or "/dev/serial0",
+                port=port or E220Radio.port,
                 address=t.integer("address", 0, 0, 65535),
                 channel=t.integer("channel", 65, 0, 83, "frecuencia = 850,125 + canal MHz"),
                 air_rate=t.choice("air_rate", 2400, _E220_AIR_RATES),
@@ -474,14 +475,13 @@ class _Parser:
             return radio_e220
         if kind == "serial":
             radio_serial = SerialRadio(
-                port=port or "/dev/ttyUSB0",
+                port=port or SerialRadio.port,
                 baudrate=t.choice("baudrate", 9600, _BAUDRATES),
                 rs485=t.boolean("rs485", False),
             )
             t.finish(where=f'con kind = "{kind}"')
             return radio_serial
-        t.finish(allowed=list(t.data))  # kind missing or bad: already reported
-        return Rylr998Radio(kind="emulated", port=None)
+        return Rylr998Radio(kind="emulated", port=None)  # kind missing or bad: reported
 
     def _rylr998(
         self, t: _Table, kind: Literal["rylr998", "emulated"], port: str | None
@@ -556,7 +556,7 @@ class _Parser:
         strobe = t.integer("strobe_max_seconds", 900, 10, 3600, "segundos")
         window = t.integer("cancel_window_seconds", 60, 0, 600, "segundos")
         patterns = dict(DEFAULT_PATTERNS)
-        sub = _Table(self, "alarm.patterns", t.get("patterns", None, lambda v: v, ""))
+        sub = t.sub("patterns")
         names = ", ".join(k.name for k in PanicKind)
         choices = list(SIREN_PATTERNS)
         for key in sub.data:

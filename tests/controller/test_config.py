@@ -55,7 +55,7 @@ BAD: list[tuple[str, str, tuple[str, ...]]] = [
     ("toml-unterminated", 'x = "abc', ("al final del archivo",)),
     ("unknown-key", toml(CONTROLLER + 'nme = "x"\n'), ("[controller] nme", 'quiso decir "name"')),
     ("unknown-section", toml(extra="[siren]\nmax_seconds = 3\n"), ("[siren]", "desconocida")),
-    ("missing-section", "[controller]\n" + CONTROLLER, ("falta la sección [radio]",)),
+    ("missing-section", "[controller]\n" + CONTROLLER, ("[radio] kind falta",)),
     ("missing-name", toml("network_id = 1\n"), ("[controller] name falta",)),
     (
         "network-out-of-range",
