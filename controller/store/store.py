@@ -95,6 +95,11 @@ class Store:
             else:
                 _create_private(Path(path))
                 db = Database(Path(path), execute_plugins=False)
+        except PermissionError:
+            raise StoreError(
+                f"No tengo permiso para crear la base de datos {path}; ejecute el comando como "
+                "el usuario del controlador (p. ej. con sudo) o cambie data_dir en controller.toml"
+            ) from None
         except OSError as exc:
             raise StoreError(
                 f"No puedo crear la base de datos {path}: {exc.strerror or exc}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -307,9 +306,13 @@ def test_sandbox_can_be_forced_with_credentials(tmp_path: Path) -> None:
     assert config.sms.twilio_settings(environ={}).is_sandbox
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file(tmp_path: Path) -> None:
-    path = write(tmp_path, toml(), mode=0o000)
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, toml())
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(ConfigError, match="no tengo permiso"):
         load_config(path)
 

@@ -117,3 +117,12 @@ def test_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="No puedo crear la base de datos"):
         Store.open(blocker / "controller.db")
+
+
+def test_a_folder_without_permission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("controller.store.store.os.open", refuse)
+    with pytest.raises(StoreError, match="No tengo permiso para crear la base de datos"):
+        Store.open(tmp_path / "controller.db")
