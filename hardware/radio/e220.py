@@ -120,7 +120,9 @@ def _hex(data: bytes) -> str:
 
 
 def _output(pin: int | str, pin_factory: Any) -> Any:
-    return DigitalOutputDevice(pin, initial_value=False, pin_factory=pin_factory)
+    # High, like the Pi's boot pull-ups on GPIO5/6 (hardware/docs/pins.md): the module stays
+    # in mode 3, off the air, until start() has configured it.
+    return DigitalOutputDevice(pin, initial_value=True, pin_factory=pin_factory)
 
 
 def _input(pin: int | str, pin_factory: Any) -> Any:
@@ -207,7 +209,9 @@ class E220Radio(CobsStreamRadio):
         if not await self._aux.wait_high(self._aux_timeout):
             raise RadioError(f"E220 busy (AUX low for {self._aux_timeout} s); cannot change mode")
         m0, m1 = bool(mode & 1), bool(mode & 2)
-        changes = bool(self._m0.value) != m0 or bool(self._m1.value) != m1
+        # Until a mode is confirmed (first use, or after a reconnection's switch) the module
+        # may not have acted on the pins yet: wait for its AUX pulse as for a change.
+        changes = self._mode != mode
         falls = self._aux.falls
         self._m0.value = m0
         self._m1.value = m1

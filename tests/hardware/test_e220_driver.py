@@ -78,6 +78,14 @@ async def make_stations(
         assert station.emulator.stats.mode_changes_while_busy == 0
 
 
+async def eventually(condition: Callable[[], bool], within: float = WITHIN) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
 async def receive(station: Station, within: float = WITHIN) -> Datagram:
     async with asyncio.timeout(within):
         return await station.radio.receive()
@@ -104,6 +112,16 @@ async def test_start_configures_the_module(make_stations: Factory) -> None:
     assert a.emulator.mode == E220Mode.NORMAL
     assert a.radio.mode == E220Mode.NORMAL
     assert a.emulator.port.baudrate() == 9600
+
+
+async def test_module_stays_off_the_air_until_started(make_stations: Factory) -> None:
+    a, b = await make_stations(E220Config(), E220Config(), start=False)
+    await eventually(lambda: a.emulator.mode == b.emulator.mode == E220Mode.CONFIG)
+    assert not a.emulator.is_listening()
+    await asyncio.gather(a.radio.start(), b.radio.start())
+    assert a.emulator.is_listening()
+    await a.radio.send(FRAME)
+    assert (await receive(b)).data == FRAME
 
 
 async def test_start_at_another_working_baud(
