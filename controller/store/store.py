@@ -10,7 +10,10 @@ Hot path. The verifier reads keys (:meth:`Store.key_for`) and counters
 (:meth:`Store.last_accepted`) from dicts loaded at open: no disk read between a frame's
 arrival and its ACK. :meth:`Store.accept_counter` writes through and commits before it
 returns (``synchronous = FULL``: a power cut right after the ACK cannot roll the counter
-back and let the same frame be replayed). Nodes added by another process reach the key
+back and let the same frame be replayed). Episodes and SMS attempts are as durable. The
+frames log alone is written with ``synchronous = NORMAL`` (no fsync per frame, so a burst
+of junk frames cannot stall the event loop on the SD card); a power cut may lose its last
+lines, never a counter. Nodes added by another process reach the key
 dict when the controller calls :meth:`Store.reload_registry` (cheap when nothing changed).
 
 Bound. The frames log keeps about the newest ``frames_limit`` rows: every tenth of that
@@ -24,7 +27,8 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
@@ -267,20 +271,21 @@ class Store:
         at: float | None = None,
     ) -> int:
         """Log one received datagram and its verdict (see ``records.VERDICTS``); its id."""
-        frame_id = log.insert_frame(
-            self.db,
-            at=self._clock() if at is None else at,
-            verdict=verdict,
-            data=data,
-            network=network,
-            src=src,
-            dst=dst,
-            counter=counter,
-            frame_type=frame_type,
-            detail=detail,
-            rssi=rssi,
-            snr=snr,
-        )
+        with self._relaxed():
+            frame_id = log.insert_frame(
+                self.db,
+                at=self._clock() if at is None else at,
+                verdict=verdict,
+                data=data,
+                network=network,
+                src=src,
+                dst=dst,
+                counter=counter,
+                frame_type=frame_type,
+                detail=detail,
+                rssi=rssi,
+                snr=snr,
+            )
         self._frames_since_prune += 1
         if self._frames_since_prune >= self._prune_every:
             self.prune_frames()
@@ -304,7 +309,17 @@ class Store:
         """Keep only the newest ``keep`` (default ``frames_limit``) frames; return how many
         were deleted."""
         self._frames_since_prune = 0
-        return log.prune_frames(self.db, self.frames_limit if keep is None else keep)
+        with self._relaxed():
+            return log.prune_frames(self.db, self.frames_limit if keep is None else keep)
+
+    @contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """``synchronous = NORMAL`` for the frames log's own writes (see the module doc)."""
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self.db.execute("PRAGMA synchronous = FULL")
 
     def frames(self, limit: int = 100) -> list[FrameRecord]:
         """The newest ``limit`` frames, newest first."""

@@ -82,6 +82,8 @@ def test_file_store_is_private_and_in_wal_mode(tmp_path: Path) -> None:
         assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         store.accept_counter(1, 7, 1, b"frame")
+        store.record_frame("tag", b"\x01\x01")  # the frames log alone skips the fsync
+        assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
         assert mode(path) == 0o600
         wal = path.with_name(path.name + "-wal")
         assert wal.exists()
