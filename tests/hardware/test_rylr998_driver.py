@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from hardware.emulators.air import Link, VirtualAir
+from hardware.emulators.pty import EmulatedSerialPort
 from hardware.emulators.rylr998 import Rylr998Emulator
 from hardware.radio.base import Datagram, ModuleError, Radio, RadioClosed, RadioError
+from hardware.radio.port import SerialPortLink
 from hardware.radio.rylr998 import (
     MAX_DATAGRAM,
     DatagramError,
@@ -250,6 +252,40 @@ async def test_send_gives_up_at_its_deadline(site: Site) -> None:
     assert not isinstance(raised.value, RadioClosed)
     node_module.reappear()
     await wait_until(lambda: node.is_ready)
+
+
+async def test_port_lost_again_while_reconfiguring_is_reopened(tmp_path: Path) -> None:
+    """SerialPortLink keeps reconnecting when the port goes away during on_reconnect."""
+    device = EmulatedSerialPort(tmp_path / "ttyUSB", lambda data: None)
+    device.open()
+    hooks = 0
+
+    async def slow_reconfiguration() -> None:
+        nonlocal hooks
+        hooks += 1
+        if hooks == 1:
+            device.vanish()
+            await wait_until(lambda: not link.is_connected)
+            device.reappear()
+
+    link = SerialPortLink(
+        str(device.path),
+        baudrate=115200,
+        on_data=lambda data: None,
+        on_reconnect=slow_reconfiguration,
+        backoff_initial=0.02,
+        backoff_max=0.1,
+    )
+    await link.open()
+    try:
+        device.vanish()
+        await wait_until(lambda: not link.is_connected)
+        device.reappear()
+        await wait_until(lambda: hooks == 2 and link.is_connected)
+        assert link.reconnects == 2
+    finally:
+        await link.close()
+        device.close()
 
 
 # --- what the module says -----------------------------------------------------------------------
