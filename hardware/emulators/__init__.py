@@ -1,0 +1,1 @@
+"""Stand-ins for physical parts: radio modules on pseudo-terminals joined by a virtual air."""
