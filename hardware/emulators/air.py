@@ -186,8 +186,10 @@ class VirtualAir:
 
     def _was_transmitting(self, name: str, tx: Transmission) -> bool:
         """Half-duplex: a module that transmitted during ``tx`` did not hear it."""
-        for other in (*self._active, *self.history):
-            if other is not tx and other.sender == name:
-                if other.start < tx.end and other.end > tx.start:
-                    return True
-        return False
+        return any(
+            other is not tx
+            and other.sender == name
+            and other.start < tx.end
+            and other.end > tx.start
+            for other in (*self._active, *self.history)
+        )
