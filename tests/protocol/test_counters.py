@@ -46,3 +46,15 @@ def test_bad_arguments() -> None:
         TxCounter(block=0)
     with pytest.raises(ValueError, match="range"):
         TxCounter(-1)
+
+
+def test_extend_reserves_ahead_so_take_needs_no_write() -> None:
+    tx = TxCounter(10, block=16)
+    assert tx.remaining == 0  # a boot starts above the reservation: nothing left under it
+    assert tx.extend() == 26
+    assert tx.remaining == 16
+    takes = [tx.take() for _ in range(16)]
+    assert [t.counter for t in takes] == list(range(11, 27))
+    assert all(t.reserve is None for t in takes)
+    assert tx.remaining == 0
+    assert tx.take().reserve == 27 + 15
