@@ -26,6 +26,16 @@ from protocol.frame import (
     parse_header,
 )
 
+
+async def eventually(condition: Callable[[], bool], within: float = 60.0) -> None:
+    """Wait until ``condition()`` is true, polling; fail after ``within`` seconds."""
+    for _ in range(int(within / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never became true")
+
+
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
 OTHER_KEY = bytes.fromhex("ffeeddccbbaa99887766554433221100")
 NETWORK = 2571

@@ -65,10 +65,11 @@ def test_timing_follows_protocol_md_at_sf9_and_sf7() -> None:
     assert sf7.ack_timeout_s == pytest.approx(2 * 0.086272 + 0.5)
     assert sf9.slot_s == pytest.approx(0.608256)
     assert [sf9.backoff_window_s(k) for k in range(1, 5)] == pytest.approx(
-        [0.608256 * 2, 0.608256 * 4, 0.608256 * 8, 0.608256 * 16]
+        [0.608256 * 4, 0.608256 * 8, 0.608256 * 16, 0.608256 * 32]
     )
+    assert sf9.backoff_window_s(9) == pytest.approx(0.608256 * 32)
     assert sf9.max_sends == MAX_SENDS == 5
-    assert sf9.worst_case_s() == pytest.approx(5 * 1.108256 + 30 * 0.608256)
+    assert sf9.worst_case_s() == pytest.approx(5 * 1.108256 + 60 * 0.608256)
     scaled = RetryTiming.for_airtime(rylr998_airtime_ms(24, 9), seconds_scale=0.1)
     assert scaled.ack_timeout_s == pytest.approx(sf9.ack_timeout_s * 0.1)
 
