@@ -30,6 +30,7 @@ from hardware.radio.rylr998_at import (
     LineBuffer,
     Rylr998Config,
     Rylr998ConfigError,
+    answers,
     error_meaning,
     parse_error,
     parse_rcv,
@@ -98,26 +99,7 @@ class Rylr998Stats:
 @dataclass(slots=True)
 class _Pending:
     command: str
-    expect: str | None
-    """Prefix of the answer to a query or action; None when ``+OK`` is the answer."""
     future: asyncio.Future[str]
-
-    def accepts(self, line: str) -> bool:
-        code = parse_error(line)
-        if code is not None:
-            return code not in RECEIVE_ERRORS
-        if self.expect is None:
-            return line == "+OK"
-        return line.startswith(self.expect)
-
-
-def _expected_answer(command: str) -> str | None:
-    """``AT+X?`` answers ``+X=…``; ``AT+RESET``/``AT+FACTORY`` echo their name; sets ``+OK``."""
-    if command.startswith("AT+") and command.endswith("?"):
-        return f"+{command[3:-1]}="
-    if command in ("AT+RESET", "AT+FACTORY"):
-        return command[2:]
-    return None
 
 
 class Rylr998Radio:
@@ -268,7 +250,7 @@ class Rylr998Radio:
             if epoch != self._epoch:
                 raise _Interrupted("module reset or port reconnected")
             future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-            self._pending = _Pending(line, _expected_answer(line), future)
+            self._pending = _Pending(line, future)
             try:
                 # A write waits while the port is away; _restart() cancels it when the port
                 # comes back, so a stale command never reaches a module not yet set up.
@@ -431,7 +413,7 @@ class Rylr998Radio:
             log.debug("RYLR998 receive error %s: %s", code, error_meaning(code))
             return
         pending = self._pending
-        if pending is not None and not pending.future.done() and pending.accepts(line):
+        if pending is not None and not pending.future.done() and answers(pending.command, line):
             pending.future.set_result(line)
             return
         self.stats.stray_lines += 1

@@ -212,6 +212,23 @@ def parse_error(line: str) -> int | None:
     return parse_uint(line[5:])
 
 
+def answers(command: str, line: str) -> bool:
+    """Whether ``line`` can be the module's answer to ``command``.
+
+    ``+ERR=n`` answers anything (but 12 and 19, which are about reception); a query
+    ``AT+X?`` is answered ``+X=…``; ``AT+RESET`` and ``AT+FACTORY`` echo their name;
+    everything else is answered ``+OK``.
+    """
+    code = parse_error(line)
+    if code is not None:
+        return code not in RECEIVE_ERRORS
+    if command.startswith("AT+") and command.endswith("?"):
+        return line.startswith(f"+{command[3:-1]}=")
+    if command in ("AT+RESET", "AT+FACTORY"):
+        return line == command[2:]
+    return line == "+OK"
+
+
 # --- framing of what the module prints -------------------------------------------------------
 @dataclass(slots=True)
 class LineBuffer:

@@ -27,6 +27,7 @@ from hardware.radio.rylr998_at import (
     AtSyntaxError,
     LineBuffer,
     Received,
+    answers,
     error_meaning,
     format_rcv,
     parse_rcv,
@@ -401,6 +402,19 @@ def test_parse_rcv_takes_len_bytes_of_data() -> None:
 def test_parse_rcv_refuses_malformed_lines(line: str) -> None:
     with pytest.raises(AtSyntaxError):
         parse_rcv(line)
+
+
+def test_answers_match_their_commands() -> None:
+    assert answers("AT+ADDRESS?", "+ADDRESS=7")
+    assert not answers("AT+ADDRESS?", "+NETWORKID=7")
+    assert not answers("AT+ADDRESS?", "+OK")
+    assert answers("AT+ADDRESS=7", "+OK")
+    assert answers("AT+SEND=0,4,QUJD", "+ERR=17")
+    assert not answers("AT+SEND=0,4,QUJD", "+ERR=12")  # about reception, never an answer
+    assert not answers("AT", "+READY")
+    assert answers("AT+RESET", "+RESET")
+    assert answers("AT+FACTORY", "+FACTORY")
+    assert not answers("AT+FACTORY", "+OK")
 
 
 def test_line_buffer_splits_any_chunking_and_caps_junk() -> None:
