@@ -131,7 +131,17 @@ def m001_initial(db: Database) -> None:
     db.table("sms_attempts").create_index(["at"])
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (m001_initial,)
+def m002_ack_counters(db: Database) -> None:
+    """The controller's own sending counters (its ACKs), one reservation per node key."""
+    db.table("ack_counters").create(
+        {"network": int, "address": int, "reserved": int, "updated_at": float},
+        pk=("network", "address"),
+        not_null={"reserved", "updated_at"},
+        strict=True,
+    )
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (m001_initial, m002_ack_counters)
 """Every migration, in order; version ``n`` is ``MIGRATIONS[n - 1]``."""
 
 LATEST_VERSION: Final = len(MIGRATIONS)

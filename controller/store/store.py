@@ -253,6 +253,26 @@ class Store:
             )
         self._counters[network, src] = (counter, frame)
 
+    # --- the controller's own counters (ACKs), reserved ahead (protocol.counters) ---------------
+
+    def tx_reservation(self, network: int, address: int) -> int:
+        """The last persisted reservation of ACK counters to node (network, address); 0 if none."""
+        row = self.db.execute(
+            "SELECT reserved FROM ack_counters WHERE network = ? AND address = ?",
+            [network, address],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def save_tx_reservation(self, network: int, address: int, reserved: int) -> None:
+        """Persist a reservation (durably) before any counter above the previous one is sent."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO ack_counters (network, address, reserved, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (network, address) DO UPDATE SET "
+                "reserved = max(reserved, excluded.reserved), updated_at = excluded.updated_at",
+                [network, address, reserved, self._clock()],
+            )
+
     # --- frames -------------------------------------------------------------------------------
 
     def record_frame(

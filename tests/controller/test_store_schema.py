@@ -128,3 +128,14 @@ def test_a_folder_without_permission(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("controller.store.store.os.open", refuse)
     with pytest.raises(StoreError, match="No tengo permiso para crear la base de datos"):
         Store.open(tmp_path / "controller.db")
+
+
+def test_ack_counter_reservations_persist_and_never_go_down(tmp_path: Path) -> None:
+    path = tmp_path / "controller.db"
+    with Store.open(path) as store:
+        assert store.tx_reservation(2571, 7) == 0
+        store.save_tx_reservation(2571, 7, 64)
+        store.save_tx_reservation(2571, 7, 32)  # a stale writer cannot lower it
+    with Store.open(path) as store:
+        assert store.tx_reservation(2571, 7) == 64
+        assert store.tx_reservation(2571, 8) == 0
