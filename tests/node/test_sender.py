@@ -174,25 +174,38 @@ async def test_corrupt_counter_file_is_refused_at_start(tmp_path: Path) -> None:
 
 
 async def test_reservation_that_cannot_be_saved_sends_nothing(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert await send(rig.sender, Panic(PanicKind.PANICO)) is Outcome.ACCEPTED
-    for _ in range(31):
-        await send(rig.sender, Heartbeat(None))
-    assert rig.sender.reserved == 32
-
     def disk_full(self: CounterFile, reserved: int) -> None:
         raise OSError(28, "No space left on device")
 
-    with monkeypatch.context() as patch:
-        patch.setattr(CounterFile, "save", disk_full)
+    rig = Rig(tmp_path)
+    async with rig.controller:
+        with monkeypatch.context() as patch:
+            patch.setattr(CounterFile, "save", disk_full)
+            await rig.sender.start()  # logs; reserving ahead is not fatal
+            result = await asyncio.wait_for(rig.sender.send(Panic(PanicKind.PANICO)), WAIT)
+            assert result.outcome is Outcome.NOT_SENT
+            assert rig.node_radio.sent == []
         result = await asyncio.wait_for(rig.sender.send(Panic(PanicKind.PANICO)), WAIT)
-        assert result.outcome is Outcome.NOT_SENT
-        assert len(rig.node_radio.sent) == 32
-    result = await asyncio.wait_for(rig.sender.send(Panic(PanicKind.PANICO)), WAIT)
+        await rig.sender.close()
     assert result.outcome is Outcome.ACCEPTED
-    assert result.counter == 33  # the one never sent is used now, after its reservation
-    assert CounterFile(rig.state_dir, KEY).load() == 64
+    assert result.counter == 1  # never sent before, and now under a saved reservation
+    assert CounterFile(tmp_path, KEY).load() >= 1
+
+
+async def test_reserves_ahead_so_a_panic_never_waits_for_the_disk(rig: Rig) -> None:
+    assert CounterFile(rig.state_dir, KEY).load() == 32  # written at start
+    writes: list[int] = []
+    rig.node_radio.on_send = lambda data: writes.append(
+        json.loads((rig.state_dir / FILE_NAME).read_text())["reserved"]
+    )
+    for _ in range(30):
+        await send(rig.sender, Heartbeat(None))
+    # Extended while idle once only 8 were left (after counter 24): 24 + a block of 32.
+    assert rig.sender.reserved == 56
+    assert writes[-1] == 56
+    assert CounterFile(rig.state_dir, KEY).load() == 56
 
 
 async def test_a_second_request_queues_and_nothing_is_dropped(rig: Rig) -> None:
