@@ -11,6 +11,7 @@ import click
 from sereno import __version__
 from sereno.controller_cli import controller
 from sereno.frame_cli import frame
+from sereno.node_cli import node
 from sereno.sms_cli import sms
 
 
@@ -23,3 +24,4 @@ def main() -> None:
 main.add_command(frame)
 main.add_command(controller)
 main.add_command(sms)
+main.add_command(node)
