@@ -115,6 +115,8 @@ class SerialPortLink:
         if self._closing:
             raise RadioClosed(f"serial port {self.path} is closed")
         await self._connected.wait()
+        if self._closing:
+            raise RadioClosed(f"serial port {self.path} is closed")
 
     async def write(self, data: bytes) -> None:
         """Write bytes, waiting for the port to come back if it is away."""
@@ -142,6 +144,8 @@ class SerialPortLink:
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+        # Wake callers waiting for the port to come back: they see _closing and raise.
+        self._connected.set()
         self._connected.clear()
         # Let serial_asyncio_fast finish closing the device in its executor.
         await asyncio.sleep(0)
