@@ -88,6 +88,7 @@ class CobsStreamRadio:
         self._lock = asyncio.Lock()
         self._ready = asyncio.Event()
         self._closed = False
+        self._started = False
         self._retry: asyncio.Task[None] | None = None
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -107,6 +108,7 @@ class CobsStreamRadio:
         """Open the port and configure the module (raises :class:`RadioError` if it cannot)."""
         if self._closed:
             raise RadioClosed(f"radio on {self.port} is closed")
+        self._started = True
         await self._link.open()
         async with self._lock:
             await self._configure()
@@ -121,6 +123,8 @@ class CobsStreamRadio:
             raise DatagramTooLong(
                 f"datagram of {len(data)} bytes exceeds this link's {self.max_datagram}"
             )
+        if not self._started and not self._closed:
+            raise RadioError(f"radio on {self.port} not started: call start() first")
         frame = frame_for_stream(data)
         if self.resync_prefix:
             frame = b"\x00" + frame

@@ -11,7 +11,7 @@ import serial
 from gpiozero.pins.mock import MockFactory
 
 from hardware.emulators.wire import SerialBus
-from hardware.radio.base import Datagram, RadioError
+from hardware.radio.base import Datagram, RadioClosed, RadioError
 from hardware.radio.serial_link import SerialLinkConfigError, SerialLinkRadio
 from protocol.link import frame_for_stream
 
@@ -267,3 +267,28 @@ def test_settings_that_contradict_each_other() -> None:
         SerialLinkRadio("/dev/null", baudrate=0)
     with pytest.raises(ValueError, match="at least two"):
         SerialBus([Path("/tmp/x")])
+
+
+async def test_close_releases_a_send_waiting_for_the_port(setup: Setup) -> None:
+    bus, (a, _) = await setup(2, time_scale=0.05)
+    bus.port(Path(a.port)).vanish()
+    await asyncio.sleep(0.1)
+    sending = asyncio.create_task(a.send(frame(1)))
+    receiving = asyncio.create_task(a.receive())
+    await asyncio.sleep(0.1)
+    await a.close()
+    async with asyncio.timeout(WITHIN):
+        with pytest.raises(RadioClosed):
+            await sending
+        with pytest.raises(RadioClosed):
+            await receiving
+    with pytest.raises(RadioClosed):
+        await a.send(frame(2))
+
+
+async def test_send_before_start_is_refused(setup: Setup, tmp_path: Path) -> None:
+    await setup(2, start=False)
+    radio = SerialLinkRadio(str(tmp_path / "rs485-0"))
+    with pytest.raises(RadioError, match="not started"):
+        await radio.send(frame(1))
+    await radio.close()
