@@ -15,7 +15,7 @@ spreads them out further each time they collide, and a uniform draw (not a fixed
 keeps two nodes from picking equal back-offs again. The window starts at 4 slots, not 2,
 because the controller's ACKs share the channel: in a simulation of 5 nodes pressing in the
 same instant (tests/node/test_contention.py, docs/node.md) it raises the share that get
-their ACK from 88 % to 97 % with no loss and from 54 % to 70 % with 30 % loss, for a longer
+their ACK from 88 % to 97 % with no loss and from 53 % to 70 % with 30 % loss, for a longer
 worst case (42 s instead of 24 s at SF9, when nothing answers). An ACK that arrives late,
 during a back-off, still counts.
 

@@ -9,7 +9,9 @@ configuration (click's usage errors).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +79,17 @@ def run(config_path: Path, seconds_scale: float, verbose: bool) -> None:
     )
 
     async def main() -> None:
+        task = asyncio.current_task()
+        if task is not None:  # systemd stops with SIGTERM: close cleanly, LED and pins off
+            with contextlib.suppress(NotImplementedError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         factory = _pin_factory()
         radio = open_radio(config.radio, config, pin_factory=factory)
         await NodeApp(config, radio=radio, pin_factory=factory, seconds_scale=scale).run()
 
     try:
         asyncio.run(main())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("Nodo detenido.")
     except NodeError as exc:
         raise click.ClickException(str(exc)) from None

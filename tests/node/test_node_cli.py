@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +154,23 @@ def test_emulated_radio_is_only_for_the_demo(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["node", "test", "--config", str(path)])
     assert result.exit_code == 1
     assert 'kind = "emulated" solo sirve dentro de sereno demo' in result.output
+
+
+def test_sigterm_stops_the_node_cleanly(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[bool] = []
+
+    async def run(self: NodeApp) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # what systemd sends
+            await asyncio.Event().wait()
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(node_cli, "open_radio", lambda *a, **k: AnsweringRadio())
+    monkeypatch.setattr(node_cli, "_pin_factory", lambda: None)
+    monkeypatch.setattr(NodeApp, "run", run)
+    monkeypatch.setattr(logging, "basicConfig", lambda **kwargs: None)
+    result = CliRunner().invoke(main, ["node", "run", "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    assert "Nodo detenido." in result.output
+    assert closed == [True]
