@@ -215,9 +215,11 @@ async def test_aux_low_during_mode_change_and_transmission(
     aux_pin.clear_states()
     a.port.write(b"hola vecinos")
     await eventually(lambda: air.stats.transmissions == 1)
-    assert not a.aux.value  # still on air
     await eventually(lambda: bool(a.aux.value))
     aux_pin.assert_states([True, False, True])
+    # Low from the first byte in, through the UART gap and the whole time on air.
+    (tx,) = air.history
+    assert aux_pin.states[2].timestamp >= a.emulator.packet_gap_s + (tx.end - tx.start)
     assert a.emulator.stats.mode_changes_while_busy == 0
 
 
