@@ -137,6 +137,11 @@ class StreetController:
         self._persist_episodes()
         await self.radio.close()
 
+    async def settle(self) -> None:
+        """Wait until the background work (ACK sends, SMS fan-outs) caused so far is done."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def _receive_loop(self) -> None:
         while True:
             try:
@@ -161,7 +166,7 @@ class StreetController:
             await self._accepted(verdict.frame, datagram, now)
         elif isinstance(verdict, Duplicate):
             frame = verdict.frame
-            await self._send_ack(frame, AckResult.DUPLICATE, now)
+            await self._send_ack(frame, AckResult.DUPLICATE, now, datagram.address)
             self.store.record_verdict(verdict, data, rssi=datagram.rssi, snr=datagram.snr, at=now)
             self._count("duplicate")
             self._emit("frame", f"nodo {frame.src}: retransmisión, ACK repetido", now, frame=frame)
@@ -176,7 +181,7 @@ class StreetController:
             body = frame.body()
         except FrameError as exc:
             # Verified but malformed payload: the node is ours and buggy; refuse, move on.
-            await self._send_ack(frame, AckResult.REFUSED, now)
+            await self._send_ack(frame, AckResult.REFUSED, now, datagram.address)
             self._store_accepted(frame, datagram, now, verdict="accepted", detail=str(exc))
             self._emit("frame", f"nodo {frame.src}: contenido inválido ({exc})", now)
             return
@@ -185,7 +190,7 @@ class StreetController:
                 network=frame.network, src=frame.src, counter=frame.counter, kind=body.kind, now=now
             )
             self._apply(now)
-            await self._send_ack(frame, AckResult.ACCEPTED, now)
+            await self._send_ack(frame, AckResult.ACCEPTED, now, datagram.address)
             self._store_accepted(frame, datagram, now)
             self._persist_episodes()
             self._panic_followup(frame, body, outcome, now)
@@ -195,7 +200,7 @@ class StreetController:
             )
             self._apply(now)
             result = AckResult.ACCEPTED if cancel.accepted else AckResult.REFUSED
-            await self._send_ack(frame, result, now)
+            await self._send_ack(frame, result, now, datagram.address)
             self._store_accepted(frame, datagram, now, detail=cancel.reason)
             self._persist_episodes()
             if cancel.accepted and cancel.episode is not None:
@@ -206,12 +211,12 @@ class StreetController:
                     "episode", f"nodo {frame.src}: cancelación rechazada ({cancel.reason})", now
                 )
         elif isinstance(body, Test):
-            await self._send_ack(frame, AckResult.ACCEPTED, now)
+            await self._send_ack(frame, AckResult.ACCEPTED, now, datagram.address)
             chirped = self.outputs.chirp()
             self._store_accepted(frame, datagram, now)
             self._emit("chirp", f"nodo {frame.src}: prueba de instalador", now, chirped=chirped)
         elif isinstance(body, Heartbeat):
-            await self._send_ack(frame, AckResult.ACCEPTED, now)
+            await self._send_ack(frame, AckResult.ACCEPTED, now, datagram.address)
             self._store_accepted(frame, datagram, now)
             battery = "desconocida" if body.battery_mv is None else f"{body.battery_mv} mV"
             self._emit("frame", f"nodo {frame.src}: latido, batería {battery}", now)
@@ -237,8 +242,14 @@ class StreetController:
             reason=verdict.reason,
         )
 
-    async def _send_ack(self, frame: Frame, result: AckResult, now: float) -> None:
-        """Build the ACK and get its bytes onto the serial port before returning."""
+    async def _send_ack(
+        self, frame: Frame, result: AckResult, now: float, module: int | None
+    ) -> None:
+        """Build the ACK and get its bytes onto the serial port before returning.
+
+        ``module`` is the radio address the frame came from (None: send to every module;
+        the frame's ``dst`` still names the node).
+        """
         key = self.store.key_for(frame.network, frame.src)
         assert key is not None  # the frame verified with it
         counter = self._ack_counter(frame.network, frame.src)
@@ -251,13 +262,13 @@ class StreetController:
             counter=counter,
             key=key,
         )
-        self._spawn(self._transmit(data, frame.src))
+        self._spawn(self._transmit(data, frame.src, module))
         await asyncio.sleep(0)  # let the send task write its bytes now, before the disk work
         self._emit("ack", f"ACK a nodo {frame.src}: {result.name}", now, result=result.name)
 
-    async def _transmit(self, data: bytes, node: int) -> None:
+    async def _transmit(self, data: bytes, node: int, module: int | None) -> None:
         try:
-            await self.radio.send(data)
+            await self.radio.send(data, to=module)
         except RadioError as exc:
             log.warning("ACK to node %s not sent: %s", node, exc)
             self._count("ack_failed")

@@ -1,0 +1,228 @@
+"""Everything ``sereno controller run`` runs, assembled from a :class:`ControllerConfig`.
+
+The caller chooses the pin factory (gpiozero's default on a Pi, ``MockFactory`` in the demo
+and the tests) and may hand in a radio (the demo's emulated module); otherwise the radio
+comes from ``[radio]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from types import TracebackType
+from typing import Any, Self
+
+from controller.alarm import Alarm
+from controller.config import ControllerConfig, E220Radio, Rylr998Radio, SerialRadio
+from controller.control import SOCKET_NAME, ControlServer
+from controller.errors import ConfigError
+from controller.outputs import StreetOutputs
+from controller.service import Listener, StreetController
+from controller.sms import SmsNotifier, TwilioSettings
+from controller.sms.notifier import RetryPolicy
+from controller.store import Store
+from hardware.gpio.inputs import KeySwitch
+from hardware.gpio.outputs import Siren, Strobe
+from hardware.radio.base import Radio
+
+log = logging.getLogger(__name__)
+
+
+def open_radio(config: ControllerConfig, *, pin_factory: Any) -> Radio:
+    """The driver ``[radio]`` names, not started."""
+    radio = config.radio
+    if isinstance(radio, Rylr998Radio):
+        if radio.kind == "emulated" or radio.port is None:
+            raise ConfigError(
+                f'{config.source or "controller.toml"}: [radio] kind = "emulated" solo sirve '
+                "dentro de sereno demo"
+            )
+        from hardware.radio.rylr998 import Rylr998Config
+        from hardware.radio.rylr998 import Rylr998Radio as Driver
+
+        return Driver(
+            radio.port,
+            Rylr998Config(
+                address=radio.address,
+                network_id=radio.network_id,
+                band_hz=radio.band_hz,
+                sf=radio.sf,
+                bw_khz=radio.bw_khz,
+                cr=radio.cr,
+                preamble=radio.preamble,
+                tx_power_dbm=radio.tx_power_dbm,
+                aes_key=radio.aes_key,
+            ),
+        )
+    if isinstance(radio, E220Radio):
+        from hardware.radio.e220 import E220Radio as E220Driver
+        from hardware.radio.e220_registers import E220Config
+
+        return E220Driver(
+            radio.port,
+            E220Config(
+                address=radio.address,
+                channel=radio.channel,
+                air_rate_bps=radio.air_rate,
+                fixed=radio.fixed_mode,
+                rssi_byte=radio.rssi_byte,
+            ),
+            m0=config.pins.e220_m0,
+            m1=config.pins.e220_m1,
+            aux=config.pins.e220_aux,
+            pin_factory=pin_factory,
+        )
+    assert isinstance(radio, SerialRadio)
+    from hardware.radio.serial_link import SerialLinkRadio
+
+    return SerialLinkRadio(radio.port, baudrate=radio.baudrate, rs485=radio.rs485)
+
+
+class ControllerApp:
+    """Store, alarm, outputs, notifier, radio, key switch and control socket, together."""
+
+    def __init__(
+        self,
+        config: ControllerConfig,
+        *,
+        pin_factory: Any,
+        radio: Radio | None = None,
+        time_scale: float = 1.0,
+        sms_settings: TwilioSettings | None = None,
+        sms_retry: RetryPolicy | None = None,
+        listener: Listener | None = None,
+        control_socket: bool = True,
+    ) -> None:
+        if not time_scale > 0:
+            raise ValueError(f"time_scale must be > 0, not {time_scale!r}")
+        self.config = config
+        self._factory = pin_factory
+        self._radio = radio
+        self._scale = time_scale
+        self._sms_settings = sms_settings
+        self._sms_retry = sms_retry
+        self._listener = listener
+        self._control_socket = control_socket
+        self.store: Store | None = None
+        self.controller: StreetController | None = None
+        self.notifier: SmsNotifier | None = None
+        self.key_switch: KeySwitch | None = None
+        self.control: ControlServer | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> StreetController:
+        config = self.config
+        try:
+            self.store = Store.open(config.store_path)
+            pins = config.pins
+            outputs = StreetOutputs(
+                Siren(
+                    pins.siren,
+                    pin_factory=self._factory,
+                    max_seconds=config.alarm.siren_max_seconds,
+                ),
+                Strobe(
+                    pins.strobe,
+                    pin_factory=self._factory,
+                    max_seconds=config.alarm.strobe_max_seconds,
+                ),
+                time_scale=self._scale,
+            )
+            settings = self._sms_settings or config.sms.twilio_settings()
+            self.notifier = SmsNotifier(
+                settings,
+                self.store,
+                policy=self._sms_retry,
+                concurrency=config.sms.concurrency,
+            )
+            radio = self._radio or open_radio(config, pin_factory=self._factory)
+            alarm = Alarm(config.alarm.policy(self._scale), self.store.load_open_episodes())
+            self.controller = StreetController(
+                radio=radio,
+                store=self.store,
+                alarm=alarm,
+                outputs=outputs,
+                notifier=self.notifier,
+                municipality=config.municipality,
+                clock=time.time,
+                listener=self._listener,
+            )
+            await self.controller.start()
+            loop = asyncio.get_running_loop()
+            self.key_switch = KeySwitch.from_pin_map(pins, pin_factory=self._factory, loop=loop)
+            self._tasks.append(loop.create_task(self._watch_key_switch(self.key_switch)))
+            self._tasks.append(loop.create_task(self._reload_registry()))
+            if self._control_socket:
+                self.control = ControlServer(
+                    config.data_dir / SOCKET_NAME,
+                    {"silence": self._silence_command, "status": self._status_command},
+                )
+                await self.control.start()
+        except BaseException:
+            await self.close()
+            raise
+        return self.controller
+
+    async def _watch_key_switch(self, switch: KeySwitch) -> None:
+        while True:
+            event = await switch.events.get()
+            if event.engaged and self.controller is not None:
+                self.controller.silence()
+
+    async def _reload_registry(self) -> None:
+        """Nodes and vecinos added with the CLI while running become known within seconds."""
+        while True:
+            await asyncio.sleep(5.0)
+            if self.store is not None:
+                self.store.reload_registry()
+
+    def _silence_command(self) -> dict[str, Any]:
+        assert self.controller is not None
+        return {"silenced": len(self.controller.silence())}
+
+    def _status_command(self) -> dict[str, Any]:
+        assert self.controller is not None
+        state = self.controller.outputs.state
+        return {
+            "siren": state.siren,
+            "strobe": state.strobe,
+            "open_episodes": [
+                {"id": e.id, "kind": e.kind.name, "triggers": len(e.triggers)}
+                for e in self.controller.alarm.open_episodes
+            ],
+        }
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.control is not None:
+            await self.control.close()
+            self.control = None
+        if self.controller is not None:
+            await self.controller.stop()
+            self.controller.outputs.close()
+            self.controller = None
+        if self.key_switch is not None:
+            self.key_switch.close()
+            self.key_switch = None
+        if self.notifier is not None:
+            await self.notifier.aclose()
+            self.notifier = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

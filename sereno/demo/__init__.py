@@ -1,0 +1,1 @@
+"""``sereno demo``: the whole alarm path on one machine, with emulated hardware."""
