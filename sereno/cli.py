@@ -10,6 +10,7 @@ import click
 
 from sereno import __version__
 from sereno.controller_cli import controller
+from sereno.demo_cli import demo
 from sereno.frame_cli import frame
 from sereno.node_cli import node
 from sereno.sms_cli import sms
@@ -25,3 +26,4 @@ main.add_command(frame)
 main.add_command(controller)
 main.add_command(sms)
 main.add_command(node)
+main.add_command(demo)

@@ -373,6 +373,9 @@ class DemoSite:
         )
         sender = home.app.sender
         results_before = len(sender.results)
+        cancelling = (
+            self._open_episode_id(home.app.config.buttons.main) if choice == "cancel" else None
+        )
         started = time.monotonic()
         if choice == "test":
             result: SendResult | None = await asyncio.wait_for(sender.send_test(), settle_s)
@@ -396,8 +399,32 @@ class DemoSite:
             report.press_to_siren_ms = sounded[0] - started
         await self._settle_sms(settle_s)
         self._fill_street(report, choice)
-        self._fill_sms(report, home, choice)
+        if cancelling is not None:
+            self._fill_cancel_sms(report, cancelling)
+        else:
+            self._fill_sms(report, home, choice)
         return report
+
+    def _open_episode_id(self, kind: PanicKind) -> str | None:
+        assert self.controller_app is not None and self.controller_app.controller is not None
+        episode = self.controller_app.controller.alarm.episode(kind)
+        return episode.id if episode is not None else None
+
+    def _fill_cancel_sms(self, report: PressReport, episode_id: str) -> None:
+        """The "falsa alarma" texts: one per vecino who had the alert."""
+        alerted = {a.key for a in self.store.sms_attempts() if a.outcome == "accepted"}
+        alerted = {k for k in alerted if k.startswith(f"{episode_id}:")}
+        alerts = {k for k in alerted if not k.endswith(":cancelada")}
+        cancels = {k for k in alerted if k.endswith(":cancelada")}
+        report.sms_expected = len(alerts)
+        report.sms_accepted = len(cancels)
+        bodies = {a.to: a for a in self.store.sms_attempts() if a.key in cancels}
+        assert self.sandbox is not None
+        sent = {m["to"]: str(m["body"]) for m in self.sandbox.state.messages.values()}
+        for to in sorted(bodies):
+            body = sent.get(to, "")
+            report.sms_segments += segments(body) if body else 0
+            report.sms.append({"to": to, "name": "", "body": body})
 
     async def _result(self, sender: object, before: int, within: float) -> SendResult | None:
         results: list[SendResult] = sender.results  # type: ignore[attr-defined]
