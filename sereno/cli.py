@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import click
 
-from sereno import __version__
+from sereno import (
+    __version__,
+    controller_run,  # noqa: F401 - registers run, silence, status
+)
 from sereno.controller_cli import controller
 from sereno.demo_cli import demo
 from sereno.frame_cli import frame
