@@ -18,6 +18,7 @@ from typing import Any
 
 import serial
 import serial_asyncio_fast
+from serial import Serial
 
 from hardware.radio.base import RadioClosed, RadioError
 
@@ -63,6 +64,13 @@ class SerialPortLink:
     @property
     def is_connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def serial(self) -> Serial | None:
+        """The pyserial object of the open port; None while the port is away or closed."""
+        transport = self._transport
+        instance: Serial | None = transport.get_extra_info("serial") if transport else None
+        return instance
 
     async def open(self) -> None:
         """Open the device now; raises :class:`RadioError` when it cannot be opened."""

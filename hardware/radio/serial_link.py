@@ -101,9 +101,7 @@ class SerialLinkRadio(CobsStreamRadio):
     async def _configure(self) -> None:
         if self.direction_control != "kernel":
             return
-        # SerialPortLink keeps its pyserial instance to itself; the transport hands it out.
-        transport: Any = getattr(self._link, "_transport", None)
-        instance: serial.Serial | None = transport.get_extra_info("serial") if transport else None
+        instance = self._link.serial
         if instance is None:
             raise RadioError(f"serial port {self.port} is not open")
         try:
