@@ -182,7 +182,7 @@ class StreetController:
         except FrameError as exc:
             # Verified but malformed payload: the node is ours and buggy; refuse, move on.
             await self._send_ack(frame, AckResult.REFUSED, now, datagram.address)
-            self._store_accepted(frame, datagram, now, verdict="accepted", detail=str(exc))
+            self._store_accepted(frame, datagram, now, verdict="payload", detail=str(exc))
             self._emit("frame", f"nodo {frame.src}: contenido inválido ({exc})", now)
             return
         if isinstance(body, Panic):
