@@ -115,6 +115,7 @@ class StreetController:
         self.alarm.expire(now)
         self._apply(now)
         self._persist_episodes()
+        self._schedule_wake()
         for episode in self.alarm.open_episodes:
             # A restart must not lose an alert SMS nor send one twice: the ledger decides.
             self._notify(episode, episode.opener.network, episode.opener.src)
