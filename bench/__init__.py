@@ -1,0 +1,1 @@
+"""Benchmarks (see bench/README.md); run each as ``python -m bench.<name>``."""
