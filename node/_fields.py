@@ -69,12 +69,6 @@ class Section:
             raise self.error(key, f"debe ser un número entre {low} y {high}; recibí {value!r}")
         return value
 
-    def optional_integer(self, key: str, low: int, high: int) -> int | None:
-        if not self.has(key):
-            self._asked.append(key)
-            return None
-        return self.integer(key, low, high)
-
     def number(
         self,
         key: str,
@@ -104,18 +98,6 @@ class Section:
         value = self._take(key, default)
         if not isinstance(value, str) or not value.strip():
             raise self.error(key, f"debe ser un texto no vacío; recibí {value!r}")
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        if not self.has(key):
-            self._asked.append(key)
-            return None
-        return self.text(key)
-
-    def flag(self, key: str, default: bool | _Missing = MISSING) -> bool:
-        value = self._take(key, default)
-        if not isinstance(value, bool):
-            raise self.error(key, f"debe ser true o false; recibí {value!r}")
         return value
 
     def choice(self, key: str, options: Mapping[str, T], default: str | _Missing = MISSING) -> T:

@@ -9,8 +9,9 @@ In-process use (the demo, the tests)::
         ...                                      # app.panel.press("main"), app.sender.send_test()
     # or: await app.run()  (until cancelled)
 
-The app owns the radio it is given: it starts it and closes it. ``open_radio`` builds the
-driver a configuration names, for ``sereno node run``.
+The app owns the radio it is given: it starts it and closes it.
+:func:`hardware.radio.settings.open_radio` builds the driver ``[radio]`` names, for
+``sereno node run``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from hardware.gpio import BatteryMonitor, ButtonEvent, PanicButton, StatusLed
 from hardware.radio.base import Radio
 from node.config import MAIN_PIN, NodeConfig
 from node.counter_file import CounterFile
-from node.errors import NodeConfigError
 from node.exchange import AckAddress, Outcome, SendResult
 from node.heartbeat import (
     FIRST_HEARTBEAT_MAX_DELAY_S,
@@ -37,7 +37,6 @@ from node.heartbeat import (
     heartbeat_loop,
 )
 from node.panel import LedFeedback, Panel
-from node.radio_settings import E220Settings, RadioSettings, Rylr998Settings, SerialSettings
 from node.sender import Sender
 from protocol.frame import AlarmState
 
@@ -254,56 +253,3 @@ def describe_result(result: SendResult) -> str:
         "La prueba no salió del nodo: no se pudo guardar el contador o el radio falló "
         "(vea el registro)."
     )
-
-
-def open_radio(settings: RadioSettings, config: NodeConfig, *, pin_factory: Any) -> Radio:
-    """The driver ``[radio]`` names, not started."""
-    if isinstance(settings, Rylr998Settings):
-        if settings.kind == "emulated" or settings.port is None:
-            raise NodeConfigError(
-                f'{_label(config)}: [radio] kind = "emulated" solo sirve dentro de sereno demo'
-            )
-        from hardware.radio.rylr998 import Rylr998Config, Rylr998Radio
-
-        return Rylr998Radio(
-            settings.port,
-            Rylr998Config(
-                address=settings.address,
-                network_id=settings.network_id,
-                band_hz=settings.band_hz,
-                sf=settings.sf,
-                bw_khz=settings.bw_khz,
-                cr=settings.cr,
-                preamble=settings.preamble,
-                tx_power_dbm=settings.tx_power_dbm,
-                aes_key=settings.aes_key,
-            ),
-        )
-    if isinstance(settings, E220Settings):
-        from hardware.radio.e220 import E220Radio
-        from hardware.radio.e220_registers import E220Config
-
-        pins = config.pins
-        return E220Radio(
-            settings.port,
-            E220Config(
-                address=settings.address,
-                channel=settings.channel,
-                air_rate_bps=settings.air_rate,
-                fixed=settings.fixed_mode,
-                rssi_byte=settings.rssi_byte,
-                tx_power_dbm=settings.tx_power_dbm,
-            ),
-            m0=pins.e220_m0,
-            m1=pins.e220_m1,
-            aux=pins.e220_aux,
-            pin_factory=pin_factory,
-        )
-    assert isinstance(settings, SerialSettings)
-    from hardware.radio.serial_link import SerialLinkRadio
-
-    return SerialLinkRadio(settings.port, baudrate=settings.baudrate, rs485=settings.rs485)
-
-
-def _label(config: NodeConfig) -> str:
-    return config.source.name if config.source is not None else "node.toml"

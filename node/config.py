@@ -20,9 +20,9 @@ from typing import Final
 
 from hardware.errors import PinConfigError
 from hardware.pins import PinMap
+from hardware.radio.settings import RadioSettings, RadioSettingsError, parse_radio
 from node._fields import Section, did_you_mean
 from node.errors import NodeConfigError
-from node.radio_settings import RadioSettings, parse_radio
 from protocol.frame import CONTROLLER_ADDRESS, KEY_LEN, PanicKind
 
 TABLES: Final = ("node", "buttons", "radio", "pins", "battery")
@@ -143,7 +143,7 @@ def config_from_mapping(
 
     pins = _pins(label, document.get("pins", {}))
     buttons = _buttons(Section(label, "buttons", document.get("buttons")), pins)
-    radio = parse_radio(Section(label, "radio", document.get("radio")), address)
+    radio = _radio(label, document.get("radio"), address)
     battery = None
     if "battery" in document:
         battery = _battery(Section(label, "battery", document["battery"]), pins)
@@ -200,6 +200,14 @@ def _pins(label: str, table: object) -> PinMap:
     except PinConfigError as exc:
         lines = [_PIN_FIELD.sub(r"\1:", line) for line in str(exc).splitlines()]
         raise NodeConfigError("\n".join(f"{label}: [pins] {line}" for line in lines)) from None
+
+
+def _radio(label: str, table: object, address: int) -> RadioSettings:
+    """``[radio]`` (hardware.radio.settings); the module address defaults to the node's."""
+    try:
+        return parse_radio(table, "node", address=address)
+    except RadioSettingsError as exc:
+        raise NodeConfigError("\n".join(f"{label}: {line}" for line in exc.problems)) from None
 
 
 def _pin_name(section: Section, key: str, value: object, pins: PinMap) -> str:

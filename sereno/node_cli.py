@@ -18,10 +18,10 @@ from typing import Any
 import click
 
 from hardware.errors import HardwareError
-from node.app import NodeApp, describe_result, open_radio, send_test_frame
+from hardware.radio.settings import E220Settings, RadioSettingsError, open_radio
+from node.app import NodeApp, describe_result, send_test_frame
 from node.config import NodeConfig, load_config
 from node.errors import NodeError
-from node.radio_settings import E220Settings
 
 
 def _load(path: Path) -> NodeConfig:
@@ -84,7 +84,7 @@ def run(config_path: Path, seconds_scale: float, verbose: bool) -> None:
             with contextlib.suppress(NotImplementedError):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         factory = _pin_factory()
-        radio = open_radio(config.radio, config, pin_factory=factory)
+        radio = open_radio(config.radio, pins=config.pins, pin_factory=factory)
         await NodeApp(config, radio=radio, pin_factory=factory, seconds_scale=scale).run()
 
     try:
@@ -93,6 +93,8 @@ def run(config_path: Path, seconds_scale: float, verbose: bool) -> None:
         click.echo("Nodo detenido.")
     except NodeError as exc:
         raise click.ClickException(str(exc)) from None
+    except RadioSettingsError as exc:  # [radio] names a radio this program cannot open
+        raise click.ClickException(f"{config_path.name}: {exc}") from None
     except HardwareError as exc:
         raise click.ClickException(f"Falla del equipo: {exc}") from None
 
@@ -108,7 +110,7 @@ def test(config_path: Path, seconds_scale: float) -> None:
     async def main() -> bool:
         # Only the E220 needs GPIO (its M0/M1/AUX lines); a TEST touches no other pin.
         factory = _pin_factory() if isinstance(config.radio, E220Settings) else None
-        radio = open_radio(config.radio, config, pin_factory=factory)
+        radio = open_radio(config.radio, pins=config.pins, pin_factory=factory)
         result = await send_test_frame(config, radio, seconds_scale=scale)
         click.echo(describe_result(result))
         return result.delivered
@@ -117,6 +119,8 @@ def test(config_path: Path, seconds_scale: float) -> None:
         delivered = asyncio.run(main())
     except NodeError as exc:
         raise click.ClickException(str(exc)) from None
+    except RadioSettingsError as exc:  # [radio] names a radio this program cannot open
+        raise click.ClickException(f"{config_path.name}: {exc}") from None
     except HardwareError as exc:
         raise click.ClickException(f"Falla del equipo: {exc}") from None
     if not delivered:

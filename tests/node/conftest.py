@@ -22,7 +22,7 @@ BASE: dict[str, Any] = {
         "heartbeat_hours": 6,
     },
     "buttons": {"main": "PANICO", "incendio": True},
-    "radio": {"kind": "rylr998", "port": "/dev/null", "sf": 9},
+    "radio": {"kind": "rylr998", "port": "/dev/null"},
     "pins": {"board": "pi4", "mcp3008": False},
 }
 

@@ -11,6 +11,8 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockSPIDevice
 
+from hardware.radio.rylr998 import Rylr998Radio
+from hardware.radio.settings import open_radio
 from node.app import NodeApp, describe_result, send_test_frame
 from node.config import NodeConfig
 from node.exchange import Outcome, SendResult
@@ -231,3 +233,12 @@ def test_describe_result_in_spanish() -> None:
     assert describe_result(refused).startswith("El controlador rechazó la prueba")
     not_sent = SendResult(FrameType.TEST, 0, Outcome.NOT_SENT, sends=0)
     assert "no salió del nodo" in describe_result(not_sent)
+
+
+def test_the_radio_settings_reach_the_driver(tmp_path: Path) -> None:
+    """node.toml's [radio] becomes the driver's configuration; the module's address is the
+    node's own unless [radio] address says otherwise (each kind: tests/hardware)."""
+    config = node_config(tmp_path, radio={"sf": 7, "aes_key": "ab" * 16})
+    radio = open_radio(config.radio, pins=config.pins, pin_factory=None)
+    assert isinstance(radio, Rylr998Radio)
+    assert (radio.config.address, radio.config.sf, radio.config.aes_key) == (17, 7, "AB" * 16)

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from hardware.radio.settings import E220Settings, Rylr998Settings, SerialSettings
 from node.config import ButtonsConfig, NodeConfig, config_from_mapping, load_config, parse_config
 from node.errors import NodeConfigError, NodeError
-from node.radio_settings import E220Settings, Rylr998Settings, SerialSettings
 from protocol.frame import PanicKind
 from tests.node.conftest import BASE, node_config
 from tests.node.fakes import KEY
@@ -140,7 +140,7 @@ CASES: list[tuple[dict[str, Any], str]] = [
         {"radio.kind": "serial", "radio.sf": None, "radio.baudrate": 1},
         "[radio] baudrate debe ser uno de",
     ),
-    ({"radio.kind": "serial"}, "[radio] sf es una clave desconocida"),
+    ({"radio.kind": "serial", "radio.sf": 9}, "[radio] sf es una clave desconocida"),
     (
         {
             "radio.sf": 9,

@@ -22,7 +22,8 @@ from hardware.emulators.air import VirtualAir
 from hardware.emulators.rylr998 import Rylr998Emulator
 from hardware.radio.base import RadioClosed
 from hardware.radio.rylr998 import Rylr998Config, Rylr998Radio
-from node.app import NodeApp, open_radio
+from hardware.radio.settings import open_radio
+from node.app import NodeApp
 from node.config import NodeConfig
 from node.exchange import Outcome
 from node.panel import LedFeedback
@@ -140,7 +141,7 @@ class Street:
             },
         )
         factory = MockFactory()
-        radio = open_radio(config.radio, config, pin_factory=factory)
+        radio = open_radio(config.radio, pins=config.pins, pin_factory=factory)
         app = NodeApp(
             config,
             radio=radio,
