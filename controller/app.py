@@ -113,6 +113,7 @@ class ControllerApp:
 
     async def start(self) -> StreetController:
         config = self.config
+        outputs: StreetOutputs | None = None
         try:
             self.store = Store.open(config.store_path)
             pins = config.pins
@@ -160,6 +161,8 @@ class ControllerApp:
                 )
                 await self.control.start()
         except BaseException:
+            if outputs is not None and self.controller is None:
+                outputs.close()  # built, but not yet the controller's for close() to release
             await self.close()
             raise
         return self.controller
