@@ -272,9 +272,11 @@ class Sender:
                 log.info("%s #%d pre-empted by an alarm", frame_type.name, counter)
                 return exchange.abandon()
             self._changed.clear()
-            timeout = max(0.0, step.until - loop.time())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that races with the event (close() would then wait forever).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                async with asyncio.timeout_at(step.until):
+                    await self._changed.wait()
 
     async def _take_counter(self) -> int | None:
         assert self._counter is not None, "Sender.start() was not awaited"
