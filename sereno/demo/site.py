@@ -308,6 +308,9 @@ class DemoSite:
             config,
             radio=radio,
             pin_factory=factory,
+            # A node's ACK timeout and back-offs are computed from unscaled airtime: they
+            # must run at the air's time scale, or a fast air meets slow retries.
+            seconds_scale=self.air.time_scale,
             rng=random.Random(self.seed * 100 + number),  # noqa: S311 - back-off jitter
             heartbeat_first_delay_s=3600.0,
         )
@@ -384,7 +387,8 @@ class DemoSite:
             pin = home.factory.pin(BUTTON_PINS[button])
             await asyncio.to_thread(pin.drive_low)
             if choice == "cancel":
-                await asyncio.sleep(home.app.config.buttons.hold_seconds + 0.3)
+                hold_s = home.app.config.buttons.hold_seconds * self.air.time_scale
+                await asyncio.sleep(hold_s + 0.3)
             else:
                 await asyncio.sleep(0.05)
             await asyncio.to_thread(pin.drive_high)
