@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from controller.alarm import Alarm
-from controller.config import ControllerConfig, E220Radio, Rylr998Radio, SerialRadio
+from controller.config import ControllerConfig
 from controller.control import SOCKET_NAME, ControlServer
 from controller.errors import ConfigError
 from controller.outputs import StreetOutputs
@@ -25,58 +25,18 @@ from controller.store import Store
 from hardware.gpio.inputs import KeySwitch
 from hardware.gpio.outputs import Siren, Strobe
 from hardware.radio.base import Radio
+from hardware.radio.settings import RadioSettingsError, open_radio
 
 log = logging.getLogger(__name__)
 
 
-def open_radio(config: ControllerConfig, *, pin_factory: Any) -> Radio:
-    """The driver ``[radio]`` names, not started."""
-    radio = config.radio
-    if isinstance(radio, Rylr998Radio):
-        if radio.kind == "emulated" or radio.port is None:
-            raise ConfigError(
-                f'{config.source or "controller.toml"}: [radio] kind = "emulated" solo sirve '
-                "dentro de sereno demo"
-            )
-        from hardware.radio.rylr998 import Rylr998Config
-        from hardware.radio.rylr998 import Rylr998Radio as Driver
-
-        return Driver(
-            radio.port,
-            Rylr998Config(
-                address=radio.address,
-                network_id=radio.network_id,
-                band_hz=radio.band_hz,
-                sf=radio.sf,
-                bw_khz=radio.bw_khz,
-                cr=radio.cr,
-                preamble=radio.preamble,
-                tx_power_dbm=radio.tx_power_dbm,
-                aes_key=radio.aes_key,
-            ),
-        )
-    if isinstance(radio, E220Radio):
-        from hardware.radio.e220 import E220Radio as E220Driver
-        from hardware.radio.e220_registers import E220Config
-
-        return E220Driver(
-            radio.port,
-            E220Config(
-                address=radio.address,
-                channel=radio.channel,
-                air_rate_bps=radio.air_rate,
-                fixed=radio.fixed_mode,
-                rssi_byte=radio.rssi_byte,
-            ),
-            m0=config.pins.e220_m0,
-            m1=config.pins.e220_m1,
-            aux=config.pins.e220_aux,
-            pin_factory=pin_factory,
-        )
-    assert isinstance(radio, SerialRadio)
-    from hardware.radio.serial_link import SerialLinkRadio
-
-    return SerialLinkRadio(radio.port, baudrate=radio.baudrate, rs485=radio.rs485)
+def _radio_from(config: ControllerConfig, pin_factory: Any) -> Radio:
+    """The driver ``[radio]`` names (:func:`hardware.radio.settings.open_radio`); a radio
+    only the demo can open is refused as a :class:`ConfigError` naming the file."""
+    try:
+        return open_radio(config.radio, pins=config.pins, pin_factory=pin_factory)
+    except RadioSettingsError as exc:
+        raise ConfigError(f"{config.source or 'controller.toml'}: {exc}") from None
 
 
 class ControllerApp:
@@ -137,7 +97,7 @@ class ControllerApp:
                 policy=self._sms_retry,
                 concurrency=config.sms.concurrency,
             )
-            radio = self._radio or open_radio(config, pin_factory=self._factory)
+            radio = self._radio or _radio_from(config, self._factory)
             alarm = Alarm(config.alarm.policy(self._scale), self.store.load_open_episodes())
             self.controller = StreetController(
                 radio=radio,

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, Literal, TypeAlias, TypeVar
+from typing import Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -37,23 +37,11 @@ from controller.sms.errors import SmsConfigError
 from controller.sms.settings import SANDBOX_API_BASE, TwilioSettings, check_private, load_settings
 from hardware.errors import PinConfigError
 from hardware.pins import DEFAULT_BOARD, PinMap
-from protocol import (
-    HEADER_LEN,
-    TAG_LEN,
-    Ack,
-    Cancel,
-    Heartbeat,
-    Panic,
-    PanicKind,
-    rylr998_airtime_ms,
-)
+from hardware.radio.settings import RadioSettings, RadioSettingsError, Rylr998Settings, parse_radio
+from protocol import PanicKind
 
 DEFAULT_DATA_DIR: Final = Path("/var/lib/sereno")
 STORE_FILENAME: Final = "controller.db"
-MAX_AIRTIME_MS: Final = 400.0
-"""PROTOCOL.md: every frame's airtime under 400 ms at the configured spreading factor."""
-LARGEST_FRAME: Final = HEADER_LEN + max(Panic.SIZE, Cancel.SIZE, Heartbeat.SIZE, Ack.SIZE) + TAG_LEN
-"""The longest frame protocol v1 exchanges (an ACK, 27 bytes)."""
 
 SIREN_PATTERNS: Final[Mapping[str, str | None]] = MappingProxyType(
     {
@@ -76,12 +64,7 @@ DEFAULT_PATTERNS: Final[Mapping[PanicKind, str]] = MappingProxyType(
     }
 )
 
-RadioKind: TypeAlias = Literal["rylr998", "e220", "serial", "emulated"]
-_RYLR998_SF_BY_BW: Final = {125: 9, 250: 10, 500: 11}  # highest SF the module takes per BW
-_E220_AIR_RATES: Final = (2400, 4800, 9600, 19200, 38400, 62500)
-_BAUDRATES: Final = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 _ENV_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_HEX32: Final = re.compile(r"[0-9A-Fa-f]{32}")
 _ACCOUNT_SID: Final = re.compile(r"AC[0-9a-fA-F]{32}")
 _SERVICE_SID: Final = re.compile(r"MG[0-9a-fA-F]{32}")
 _SID_EXPECTED: Final = '"AC" seguido de 32 dígitos hexadecimales (el Account SID de Twilio)'
@@ -89,58 +72,12 @@ _SERVICE_EXPECTED: Final = '"MG" seguido de 32 dígitos hexadecimales'
 _ENV_EXPECTED: Final = "el nombre de una variable de entorno (p. ej. TWILIO_AUTH_TOKEN)"
 _E164_EXPECTED: Final = 'un número de teléfono válido en formato E.164 (p. ej. "+56221234567")'
 
-_DEFAULT_PORTS: Final = {
-    "rylr998": "/dev/serial0",
-    "e220": "/dev/serial0",
-    "serial": "/dev/ttyUSB0",
-}
 _TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
-@dataclass(frozen=True)
-class Rylr998Radio:
-    """A REYAX RYLR998 on a UART (``kind = "rylr998"``), or the demo's emulated one
-    (``kind = "emulated"``, where ``port`` may be left out)."""
-
-    kind: Literal["rylr998", "emulated"] = "rylr998"
-    port: str | None = "/dev/serial0"
-    address: int = 0
-    network_id: int = 18
-    band_hz: int = 915_000_000
-    sf: int = 9
-    bw_khz: int = 125
-    cr: int = 1
-    preamble: int = 12
-    tx_power_dbm: int = 22
-    aes_key: str | None = field(default=None, repr=False)
-    """The module's own AES password (``AT+CPIN``), 32 hex digits; None leaves it unset."""
-
-
-@dataclass(frozen=True)
-class E220Radio:
-    """An Ebyte E220-900T22 on a UART, driven through its M0/M1 pins."""
-
-    kind: Literal["e220"] = "e220"
-    port: str = "/dev/serial0"
-    address: int = 0
-    channel: int = 65
-    """Frequency = 850.125 + channel MHz (65 → 915.125 MHz)."""
-    air_rate: int = 2400
-    fixed_mode: bool = False
-    rssi_byte: bool = True
-
-
-@dataclass(frozen=True)
-class SerialRadio:
-    """A plain byte-stream link: USB serial or an RS-485 adapter."""
-
-    kind: Literal["serial"] = "serial"
-    port: str = "/dev/ttyUSB0"
-    baudrate: int = 9600
-    rs485: bool = False
-
-
-RadioConfig: TypeAlias = Rylr998Radio | E220Radio | SerialRadio
+Rylr998Radio = Rylr998Settings
+"""The old name of :class:`hardware.radio.settings.Rylr998Settings`, kept only while
+``sereno/demo/site.py`` and ``bench/alarm_path.py`` import it from here."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +160,8 @@ class ControllerConfig:
 
     name: str
     network_id: int
-    radio: RadioConfig
+    radio: RadioSettings
+    """``[radio]``, read by :func:`hardware.radio.settings.parse_radio`."""
     pins: PinMap
     board: str = DEFAULT_BOARD
     data_dir: Path = DEFAULT_DATA_DIR
@@ -341,9 +279,6 @@ class _Table:
         listed = ", ".join(f'"{o}"' if isinstance(o, str) else str(o) for o in options)
         return self.get(key, default, check, f"uno de: {listed}")
 
-    def boolean(self, key: str, default: bool) -> bool:
-        return self.get(key, default, lambda v: v if isinstance(v, bool) else None, "true o false")
-
     def text(self, key: str, default: str | None, max_len: int = 200) -> str | None:
         return self.get(
             key, default, _text(max_len), f"un texto no vacío de hasta {max_len} letras"
@@ -366,11 +301,11 @@ class _Table:
             self.problem(key, f"es una clave desconocida;{hint} las válidas {where} son: {valid}")
 
 
-def _int_in(low: int, high: int, but: Sequence[int] = ()) -> Callable[[object], int | None]:
+def _int_in(low: int, high: int) -> Callable[[object], int | None]:
     def check(value: object) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
             return None
-        return value if low <= value <= high and value not in but else None
+        return value if low <= value <= high else None
 
     return check
 
@@ -431,7 +366,7 @@ class _Parser:
         data_dir = Path(top.text("data_dir", str(DEFAULT_DATA_DIR), 4096) or DEFAULT_DATA_DIR)
         municipality = top.text("municipality", "Maipu", 40) or "Maipu"
         top.finish()
-        radio = self._radio(_Table(self, "radio", data.get("radio")))
+        radio = self._radio(data.get("radio"))
         board, pins = self._pins(data.get("pins"))
         alarm = self._alarm(_Table(self, "alarm", data.get("alarm")))
         sms = self._sms(_Table(self, "sms", data.get("sms")))
@@ -454,90 +389,13 @@ class _Parser:
             source=self.path,
         )
 
-    def _radio(self, t: _Table) -> RadioConfig:
-        kinds: tuple[RadioKind, ...] = ("rylr998", "e220", "serial", "emulated")
-        if not t.has("kind"):
-            t.problem("kind", "falta; es obligatorio: " + ", ".join(f'"{k}"' for k in kinds))
-        kind = t.choice("kind", None, kinds)
-        port = t.text("port", _DEFAULT_PORTS.get(kind or ""), 4096)
-        if kind in ("rylr998", "emulated"):
-            return self._rylr998(t, kind, port)
-        if kind == "e220":
-            radio_e220 = E220Radio(
-                port=port or E220Radio.port,
-                address=t.integer("address", 0, 0, 65535),
-                channel=t.integer("channel", 65, 0, 83, "frecuencia = 850,125 + canal MHz"),
-                air_rate=t.choice("air_rate", 2400, _E220_AIR_RATES),
-                fixed_mode=t.boolean("fixed_mode", False),
-                rssi_byte=t.boolean("rssi_byte", True),
-            )
-            t.finish(where=f'con kind = "{kind}"')
-            return radio_e220
-        if kind == "serial":
-            radio_serial = SerialRadio(
-                port=port or SerialRadio.port,
-                baudrate=t.choice("baudrate", 9600, _BAUDRATES),
-                rs485=t.boolean("rs485", False),
-            )
-            t.finish(where=f'con kind = "{kind}"')
-            return radio_serial
-        return Rylr998Radio(kind="emulated", port=None)  # kind missing or bad: reported
-
-    def _rylr998(
-        self, t: _Table, kind: Literal["rylr998", "emulated"], port: str | None
-    ) -> Rylr998Radio:
-        network_id = t.get(
-            "network_id", 18, _int_in(3, 18, but=(16, 17)), "un número entero entre 3 y 15, o 18"
-        )
-        bw_khz = t.choice("bw_khz", 125, (125, 250, 500))
-        sf = t.integer("sf", 9, 7, 11)
-        cr = t.integer("cr", 1, 1, 4, "1 = 4/5 … 4 = 4/8")
-        preamble = t.integer("preamble", 12, 4, 24)
-        radio = Rylr998Radio(
-            kind=kind,
-            port=port,
-            address=t.integer("address", 0, 0, 65535),
-            network_id=network_id,
-            band_hz=t.integer(
-                "band_hz",
-                915_000_000,
-                915_000_000,
-                928_000_000,
-                "Hz; en Chile la banda es 915–928 MHz",
-            ),
-            sf=sf,
-            bw_khz=bw_khz,
-            cr=cr,
-            preamble=preamble,
-            tx_power_dbm=t.integer("tx_power_dbm", 22, 0, 22, "dBm"),
-            aes_key=t.get("aes_key", None, _matching(_HEX32), "32 dígitos hexadecimales"),
-        )
-        t.finish(where=f'con kind = "{kind}"')
-        if network_id != 18 and preamble != 12:
-            t.problem(
-                "preamble",
-                f"debe ser 12 cuando network_id no es 18 (el RYLR998 solo "
-                f"acepta otro preámbulo en la red 18); recibí {preamble}",
-            )
-        if sf > _RYLR998_SF_BY_BW[bw_khz]:
-            t.problem(
-                "sf",
-                f"= {sf} no se admite con bw_khz = {bw_khz}: el RYLR998 acepta sf "
-                "7 a 9 con 125 kHz, 7 a 10 con 250 kHz y 7 a 11 con 500 kHz",
-            )
-        else:
-            airtime = rylr998_airtime_ms(
-                LARGEST_FRAME, sf=sf, bw_hz=bw_khz * 1000, cr=cr, preamble=preamble
-            )
-            if airtime >= MAX_AIRTIME_MS:
-                t.problem(
-                    "sf",
-                    f"= {sf}, bw_khz = {bw_khz}, cr = {cr} y preamble = {preamble}: "
-                    f"una trama de {LARGEST_FRAME} bytes tardaría {airtime:.0f} ms en el "
-                    f"aire y el protocolo exige menos de {MAX_AIRTIME_MS:.0f} ms; baje sf, "
-                    "cr o preamble, o suba bw_khz",
-                )
-        return radio
+    def _radio(self, data: object) -> RadioSettings:
+        try:
+            return parse_radio(data, "controller")
+        except RadioSettingsError as exc:
+            for line in exc.problems:
+                self.problem(line)
+            return Rylr998Settings(kind="emulated", port=None)  # never used: problems raise
 
     def _pins(self, data: object) -> tuple[str, PinMap]:
         table: Mapping[str, object] = data if isinstance(data, Mapping) else {}

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from controller.config import (
-    DEFAULT_DATA_DIR,
-    SIREN_PATTERNS,
-    E220Radio,
-    Rylr998Radio,
-    SerialRadio,
-    load_config,
-)
+from controller.config import DEFAULT_DATA_DIR, SIREN_PATTERNS, load_config
 from controller.errors import ConfigError, ControllerError
 from controller.sms.settings import SANDBOX_API_BASE
 from hardware.gpio.patterns import PATTERNS
 from hardware.pins import BOARD_DEFAULTS
+from hardware.radio.settings import E220Settings, Rylr998Settings, SerialSettings
 from protocol.frame import PanicKind
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,7 +89,7 @@ BAD: list[tuple[str, str, tuple[str, ...]]] = [
         ("[radio] band_hz", "915–928 MHz"),
     ),
     ("rylr998-aes", toml(radio='kind = "rylr998"\naes_key = "xyz"\n'), ("[radio] aes_key", "32")),
-    ("e220-channel", toml(radio='kind = "e220"\nchannel = 90\n'), ("[radio] channel", "0 y 83")),
+    ("e220-channel", toml(radio='kind = "e220"\nchannel = 90\n'), ("[radio] channel", "0 y 80")),
     ("e220-air-rate", toml(radio='kind = "e220"\nair_rate = 1000\n'), ("[radio] air_rate",)),
     ("e220-foreign-key", toml(radio='kind = "e220"\nsf = 9\n'), ("[radio] sf", 'kind = "e220"')),
     ("serial-baud", toml(radio='kind = "serial"\nbaudrate = 1000\n'), ("[radio] baudrate",)),
@@ -194,7 +188,7 @@ def test_the_example_loads(tmp_path: Path) -> None:
     assert config.data_dir == DEFAULT_DATA_DIR
     assert config.store_path == DEFAULT_DATA_DIR / "controller.db"
     assert config.municipality == "Maipu"
-    assert config.radio == Rylr998Radio()
+    assert config.radio == Rylr998Settings()
     assert config.board == "pi4"
     assert config.pins == BOARD_DEFAULTS["pi4"]
     assert config.sms.provider == "sandbox"
@@ -204,7 +198,7 @@ def test_the_example_loads(tmp_path: Path) -> None:
 
 def test_minimal_file_takes_every_default(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, toml()))
-    assert config.radio == Rylr998Radio(kind="emulated", port=None)
+    assert config.radio == Rylr998Settings(kind="emulated", port=None)
     assert config.alarm.siren_max_seconds == 180
     assert config.alarm.strobe_max_seconds == 900
     assert config.alarm.cancel_window_seconds == 60
@@ -228,10 +222,10 @@ def test_relative_data_dir_is_read_from_the_config_folder(tmp_path: Path) -> Non
 
 def test_other_radio_kinds(tmp_path: Path) -> None:
     e220 = load_config(write(tmp_path, toml(radio='kind = "e220"\nchannel = 70\n'))).radio
-    assert e220 == E220Radio(channel=70)
+    assert e220 == E220Settings(channel=70)
     serial = 'kind = "serial"\nport = "/dev/ttyUSB1"\nbaudrate = 115200\nrs485 = true\n'
     radio = load_config(write(tmp_path, toml(radio=serial))).radio
-    assert radio == SerialRadio(port="/dev/ttyUSB1", baudrate=115200, rs485=True)
+    assert radio == SerialSettings(port="/dev/ttyUSB1", baudrate=115200, rs485=True)
 
 
 def test_rylr998_fast_settings_within_airtime(tmp_path: Path) -> None:
@@ -239,7 +233,7 @@ def test_rylr998_fast_settings_within_airtime(tmp_path: Path) -> None:
         'kind = "rylr998"\nsf = 11\nbw_khz = 500\naes_key = "00112233445566778899aabbccddeeff"\n'
     )
     config = load_config(write(tmp_path, toml(radio=radio)))
-    assert isinstance(config.radio, Rylr998Radio)
+    assert isinstance(config.radio, Rylr998Settings)
     assert (config.radio.sf, config.radio.bw_khz) == (11, 500)
     assert "aes_key" not in repr(config.radio)
 
