@@ -126,6 +126,17 @@ class SerialPortLink:
         if self._closing:
             raise RadioClosed(f"serial port {self.path} is closed")
 
+    def write_nowait(self, data: bytes) -> bool:
+        """Write now if the port is open (True); False when it is away (use :meth:`write`).
+
+        For hot paths: the bytes reach the device before the caller's next ``await``.
+        """
+        transport = self._transport
+        if not self._connected.is_set() or transport is None or transport.is_closing():
+            return False
+        transport.write(data)
+        return True
+
     async def write(self, data: bytes) -> None:
         """Write bytes, waiting for the port to come back if it is away."""
         while True:

@@ -252,12 +252,13 @@ class Rylr998Radio:
             future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
             self._pending = _Pending(line, future)
             try:
-                # A write waits while the port is away; _restart() cancels it when the port
-                # comes back, so a stale command never reaches a module not yet set up.
-                self._writing = asyncio.ensure_future(
-                    self._link.write(line.encode(ENCODING) + b"\r\n")
-                )
-                await self._guard(self._writing)
+                raw = line.encode(ENCODING) + b"\r\n"
+                # Straight onto the open port, so an ACK leaves before its caller's disk work;
+                # otherwise a write waits while the port is away, and _restart() cancels it
+                # when the port comes back: a stale command never reaches a module not set up.
+                if not self._link.write_nowait(raw):
+                    self._writing = asyncio.ensure_future(self._link.write(raw))
+                    await self._guard(self._writing)
                 answer = await self._guard(future, within)
             except TimeoutError:
                 if not self._link.is_connected or epoch != self._epoch:
