@@ -1,0 +1,18 @@
+"""The one ordered list of migration sets the hub applies at start.
+
+Add your domain's set at the end (after the sets whose tables it refers to). Each set is
+numbered on its own (see :mod:`hub.storage.migrations`), so adding a set or a migration
+never renumbers anyone else's.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hub.storage import accounts, audit
+from hub.storage.migrations import MigrationSet
+
+MIGRATION_SETS: Final[tuple[MigrationSet, ...]] = (
+    audit.migrations,
+    accounts.migrations,
+)
