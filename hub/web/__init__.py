@@ -1,0 +1,1 @@
+"""The hub's web layer: access control, error pages, templates and the views."""
