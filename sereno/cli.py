@@ -15,6 +15,7 @@ from sereno import (
 from sereno.controller_cli import controller
 from sereno.demo_cli import demo
 from sereno.frame_cli import frame
+from sereno.hub_cli import hub
 from sereno.node_cli import node
 from sereno.sms_cli import sms
 
@@ -30,3 +31,4 @@ main.add_command(controller)
 main.add_command(sms)
 main.add_command(node)
 main.add_command(demo)
+main.add_command(hub)
