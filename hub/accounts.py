@@ -137,15 +137,15 @@ async def log_in(
     if not email or not password:
         raise Invalid("Ingrese su correo y su contraseña.")
     check_rate(db, limits, email=email, ip=ip, at=at)
+    # Counted as a failure before the slow verification, so that guesses sent at the same
+    # time see each other; forgotten if it succeeds.
+    db.login_attempts.record_failure(email, ip, at=at)
     credentials = db.users.credentials(email)
     if credentials is None:
         await passwords.verify_nothing_async(password)
-        ok = False
-    else:
-        user, password_hash = credentials
-        ok = await passwords.verify_async(password_hash, password) and user.active
-    if not ok or credentials is None:
-        db.login_attempts.record_failure(email, ip, at=at)
+        raise Invalid(BAD_LOGIN)
+    user, password_hash = credentials
+    if not (await passwords.verify_async(password_hash, password) and user.active):
         raise Invalid(BAD_LOGIN)
     db.login_attempts.clear(email)
     if passwords.needs_rehash(password_hash):
@@ -188,9 +188,10 @@ async def change_own_password(
     returns a new one for this browser."""
     user = session.user
     check_rate(db, limits, email=user.email, ip=ip, at=at)
+    db.login_attempts.record_failure(user.email, ip, at=at)  # until it proves right
     if not await passwords.verify_async(db.users.password_hash(user.id), current):
-        db.login_attempts.record_failure(user.email, ip, at=at)
         raise Invalid("La contraseña actual no es correcta.", field="current_password")
+    db.login_attempts.clear(user.email)
     check_strength(new, email=user.email, field="new_password")
     if new != repeat:
         raise Invalid("Las contraseñas nuevas no coinciden.", field="repeat_password")

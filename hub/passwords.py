@@ -95,6 +95,7 @@ class Passwords:
             memory_cost=params.memory_kib,
             parallelism=params.parallelism,
         )
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -116,10 +117,6 @@ class Passwords:
         """Spend the time of a real verification, for an e-mail that has no account, so
         the answer's timing does not tell which e-mails exist."""
         self.verify(self._dummy_hash, password)
-
-    @cached_property
-    def _dummy_hash(self) -> str:
-        return self._hasher.hash(secrets.token_urlsafe(16))
 
     @cached_property
     def _slots(self) -> asyncio.Semaphore:

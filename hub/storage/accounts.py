@@ -349,6 +349,8 @@ class LoginAttempts:
         self._db = db
 
     def record_failure(self, email: str, ip: str, *, at: float) -> None:
+        """Count an attempt as failed (log-in counts each one before checking the password,
+        and calls :meth:`clear` for the e-mail when it succeeds)."""
         self._db.table("login_attempts").insert({"at": at, "email": email, "ip": ip})
 
     def failure_times(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hub import accounts
@@ -121,3 +123,30 @@ async def test_no_one_administers_their_own_account(hub_db: HubDB) -> None:
         await accounts.issue_temporary_password(
             hub_db, Passwords(FAST_HASHING), admin, admin.id, at=T0
         )
+
+
+async def test_guesses_sent_at_once_cannot_outrun_the_limit(hub_db: HubDB) -> None:
+    add_user(hub_db, Role.GESTOR, email="ana@maipu.cl")
+    passwords = Passwords(FAST_HASHING)
+
+    async def guess(n: int) -> str:
+        try:
+            await accounts.log_in(
+                hub_db,
+                passwords,
+                LIMITS,
+                email="ana@maipu.cl",
+                password=f"intento {n}",
+                ip="10.0.0.1",
+                at=T0,
+                session_lifetime_s=3600,
+            )
+        except TooManyAttempts:
+            return "esperar"
+        except Invalid:
+            return "incorrecta"
+        return "entró"
+
+    answers = await asyncio.gather(*(guess(n) for n in range(12)))
+    assert answers.count("incorrecta") == LIMITS.per_email
+    assert answers.count("esperar") == 12 - LIMITS.per_email
