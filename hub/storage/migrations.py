@@ -1,4 +1,5 @@
-"""Numbered schema migrations, one set per domain module, on sqlite-utils' ``Migrations``.
+"""Numbered schema migrations, one set per domain module, on sqlite-utils' ``Migrations``
+(new in sqlite-utils 4.0, like the ``db.atomic()`` transactions the repositories use).
 
 Each storage module that owns tables declares its own set and its migrations beside its
 repository, numbered from 1 in the function name::
@@ -29,8 +30,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from sqlite_utils import Database, Migrations
 
 from hub.errors import StorageError
 
