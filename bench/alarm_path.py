@@ -53,12 +53,7 @@ from typing import TYPE_CHECKING, Any, Final
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from controller.app import ControllerApp
-from controller.config import (
-    AlarmConfig,
-    ControllerConfig,
-    Rylr998Radio,
-    SmsConfig,
-)
+from controller.config import AlarmConfig, ControllerConfig, SmsConfig
 from controller.service import Happening
 from controller.sms import MemoryLedger, OutgoingSms, SmsNotifier, TwilioSettings, render
 from controller.store import Store
@@ -67,6 +62,7 @@ from hardware.pins import BOARD_DEFAULTS
 from hardware.radio.rylr998 import Rylr998Config
 from hardware.radio.rylr998 import Rylr998Radio as Rylr998Driver
 from hardware.radio.rylr998_at import BAUDRATE, format_rcv
+from hardware.radio.settings import Rylr998Settings
 from protocol import (
     CONTROLLER_ADDRESS,
     Ack,
@@ -115,7 +111,7 @@ def controller_config(data_dir: Path) -> ControllerConfig:
     return ControllerConfig(
         name=STREET,
         network_id=NETWORK_ID,
-        radio=Rylr998Radio(kind="emulated", port=None, address=CONTROLLER_MODULE, sf=SF),
+        radio=Rylr998Settings(kind="emulated", port=None, address=CONTROLLER_MODULE, sf=SF),
         pins=BOARD_DEFAULTS["pi4"],
         board="pi4",
         data_dir=data_dir,

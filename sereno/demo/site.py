@@ -22,7 +22,7 @@ from pathlib import Path
 from gpiozero.pins.mock import MockFactory
 
 from controller.app import ControllerApp
-from controller.config import AlarmConfig, ControllerConfig, Rylr998Radio
+from controller.config import AlarmConfig, ControllerConfig
 from controller.service import Happening
 from controller.sms import segments
 from controller.sms.notifier import RetryPolicy
@@ -33,10 +33,10 @@ from hardware.emulators.rylr998 import Rylr998Emulator
 from hardware.pins import BOARD_DEFAULTS, PinMap
 from hardware.radio.rylr998 import Rylr998Config
 from hardware.radio.rylr998 import Rylr998Radio as Rylr998Driver
+from hardware.radio.settings import Rylr998Settings
 from node.app import NodeApp
 from node.config import ButtonsConfig, NodeConfig
 from node.exchange import SendResult
-from node.radio_settings import Rylr998Settings
 from protocol.airtime import rylr998_airtime_ms
 from protocol.frame import PanicKind
 from sereno.sms_sandbox import SandboxConfig
@@ -204,7 +204,7 @@ class DemoSite:
         return ControllerConfig(
             name=STREET,
             network_id=NETWORK_ID,
-            radio=Rylr998Radio(kind="emulated", port=None, address=CONTROLLER_MODULE, sf=SF),
+            radio=Rylr998Settings(kind="emulated", port=None, address=CONTROLLER_MODULE, sf=SF),
             pins=BOARD_DEFAULTS["pi4"],
             board="pi4",
             data_dir=self.workdir / "controlador",
