@@ -141,7 +141,60 @@ def m002_ack_counters(db: Database) -> None:
     )
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (m001_initial, m002_ack_counters)
+def m003_outbox(db: Database) -> None:
+    """Store-and-forward to the hub: the outbox of events not yet acknowledged, the
+    reporter's cursors and counters, episode snapshots sent, and the hub's commands run."""
+    db.table("outbox").create(
+        {
+            "seq": int,
+            "id": str,
+            "type": str,
+            "at": float,
+            "event": str,
+            "size": int,
+            "merge_key": str,
+            "sent": int,
+            "parked": str,
+        },
+        pk="seq",
+        not_null={"id", "type", "at", "event", "size", "sent"},
+        defaults={"sent": 0},
+        strict=True,
+    )
+    db.table("outbox").create_index(["id"], unique=True)
+    db.table("outbox").create_index(["type", "seq"])
+    db.table("outbox").create_index(["merge_key"])
+    db.table("outbox_state").create(
+        {"name": str, "value": int}, pk="name", not_null={"value"}, strict=True
+    )
+    # Frames already logged before this migration are history, not news for the hub.
+    (last_frame,) = db.execute("SELECT coalesce(max(id), 0) FROM frames").fetchone()
+    db.table("outbox_state").insert({"name": "frames_cursor", "value": last_frame})
+    db.table("episode_reports").create(
+        {"episode_id": str, "digest": str, "at": float},
+        pk="episode_id",
+        not_null={"digest", "at"},
+        strict=True,
+    )
+    db.table("hub_commands").create(
+        {
+            "id": str,
+            "type": str,
+            "issued_at": float,
+            "params": str,
+            "received_at": float,
+            "status": str,
+            "detail": str,
+            "finished_at": float,
+        },
+        pk="id",
+        not_null={"type", "issued_at", "params", "received_at", "status", "detail"},
+        strict=True,
+    )
+    db.table("hub_commands").create_index(["received_at"])
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (m001_initial, m002_ack_counters, m003_outbox)
 """Every migration, in order; version ``n`` is ``MIGRATIONS[n - 1]``."""
 
 LATEST_VERSION: Final = len(MIGRATIONS)

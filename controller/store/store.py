@@ -27,21 +27,22 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self
 
 from sqlite_utils import Database
 
 from controller.alarm import Episode
 from controller.errors import StoreError
 from controller.sms.notifier import SmsAttempt
-from controller.store import log, registry
+from controller.store import log, registry, reports
 from controller.store.migrations import migrate, schema_version
 from controller.store.records import Event, EventKind, FrameRecord, Node, Vecino
 from protocol.frame import PanicKind
+from protocol.report import Event as ReportEvent
 from protocol.verifier import Verdict
 
 logger = logging.getLogger(__name__)
@@ -393,6 +394,126 @@ class Store:
         after ``since``, merged oldest first; ``kinds`` picks among "frame", "episode",
         "sms"."""
         return log.select_events(self.db, limit, since, kinds)
+
+    # --- reporting to the hub: the outbox, its cursors, the hub's commands ---------------------
+    # (the policy is controller.outbox's; rows and transactions are here)
+
+    def outbox_add(
+        self,
+        entries: Iterable[reports.OutboxEntry],
+        *,
+        merge: reports.Merge | None = None,
+        frames_cursor: int | None = None,
+        digests: Mapping[str, str] | None = None,
+    ) -> None:
+        """Queue events, advance the frames cursor and note episode snapshots, all in one
+        transaction (durable when this returns)."""
+        at = self._clock()
+        with self.db.atomic():
+            for entry in entries:
+                reports.put(self.db, entry, merge)
+            if frames_cursor is not None:
+                reports.set_state(self.db, reports.FRAMES_CURSOR, frames_cursor)
+            for episode_id, digest in (digests or {}).items():
+                reports.set_digest(self.db, episode_id, digest, at)
+
+    def outbox_batch(self, limit: int) -> list[ReportEvent]:
+        """Up to ``limit`` events to send (episodes first, oldest first, none set aside);
+        each is marked as offered to the hub, so it is never merged into again."""
+        with self.db.atomic():
+            events = reports.select_batch(self.db, limit)
+            reports.mark_sent(self.db, [e.id for e in events])
+        return events
+
+    def outbox_acknowledge(self, ids: Iterable[str]) -> int:
+        """Delete the events the hub acknowledged; how many were here."""
+        with self.db.atomic():
+            return reports.delete(self.db, ids)
+
+    def outbox_park(self, event_id: str, reason: str) -> None:
+        """Set one event aside (the hub refused it): kept, not sent until the next start."""
+        with self.db.atomic():
+            reports.park(self.db, event_id, reason)
+
+    def outbox_unpark(self) -> int:
+        with self.db.atomic():
+            return reports.unpark_all(self.db)
+
+    def outbox_size(self) -> tuple[int, int]:
+        """(events, bytes) waiting in the outbox."""
+        return reports.size(self.db)
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Events waiting, by type."""
+        return reports.count_by_type(self.db)
+
+    def outbox_has(self, merge_key: str) -> bool:
+        """Whether an event queued with ``merge_key`` is still waiting."""
+        return reports.has_merge_key(self.db, merge_key)
+
+    def outbox_drop_oldest(self, event_type: str, count: int) -> int:
+        """Drop the ``count`` oldest events of ``event_type`` (the bound); counted."""
+        with self.db.atomic():
+            dropped = reports.drop_oldest(self.db, event_type, count)
+            total = reports.get_state(self.db, reports.DROPPED) + dropped
+            reports.set_state(self.db, reports.DROPPED, total)
+        return dropped
+
+    def outbox_state(self, name: str) -> int:
+        """``frames_cursor`` (the last frame id turned into events) or ``dropped``."""
+        return reports.get_state(self.db, name)
+
+    def frames_after(self, cursor: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """Rows of the frames log after id ``cursor``, oldest first."""
+        return reports.frames_after(self.db, cursor, limit)
+
+    def sms_counts(self, episode_id: str) -> tuple[int, int, int]:
+        """(attempted, accepted, failed) SMS of one episode, by message key."""
+        return reports.sms_counts(self.db, episode_id)
+
+    def episode_digests(self, episode_ids: Sequence[str]) -> dict[str, str]:
+        return reports.digests(self.db, episode_ids)
+
+    def recent_episodes(self, since: float) -> list[Episode]:
+        """Open episodes and those started at or after ``since``, oldest first."""
+        return log.select_episodes(self.db, "ended_at IS NULL OR started_at >= ?", [since])[::-1]
+
+    def hub_command_start(
+        self, command_id: str, command_type: str, issued_at: float, params: dict[str, Any]
+    ) -> bool:
+        """Record a hub command as running before it runs; False if it was seen before."""
+        with self.db.atomic():
+            return reports.insert_command(
+                self.db,
+                command_id=command_id,
+                command_type=command_type,
+                issued_at=issued_at,
+                params=params,
+                at=self._clock(),
+            )
+
+    def hub_command_finish(
+        self, command_id: str, status: str, detail: str, results: Sequence[reports.OutboxEntry]
+    ) -> None:
+        """Record a command's outcome and queue its result events, in one transaction."""
+        with self.db.atomic():
+            reports.finish_command(self.db, command_id, status, detail, self._clock())
+            for entry in results:
+                reports.put(self.db, entry, None)
+
+    def hub_commands(self, status: str | None = None) -> list[reports.HubCommandRecord]:
+        """The commands run (or ``status``: those in that state), oldest first."""
+        if status is None:
+            return reports.select_commands(self.db)
+        return reports.select_commands(self.db, "status = ?", [status])
+
+    def hub_command(self, command_id: str) -> reports.HubCommandRecord | None:
+        found = reports.select_commands(self.db, "id = ?", [command_id])
+        return found[0] if found else None
+
+    def prune_hub_commands(self, before: float) -> int:
+        with self.db.atomic():
+            return reports.prune_commands(self.db, before)
 
 
 def _create_private(path: Path) -> None:
