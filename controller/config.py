@@ -26,8 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
@@ -150,8 +151,40 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class SelfTestSchedule:
+    """When the weekly siren self-test runs: an apscheduler ``day_of_week`` and a time."""
+
+    day_of_week: str = "sat"
+    """``mon`` … ``sun``."""
+    hour: int = 12
+    minute: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.day_of_week} {self.hour:02d}:{self.minute:02d}"
+
+
+PowerSource: TypeAlias = Literal["ac", "battery", "unknown"]
+HUB_CREDENTIAL_FILENAME: Final = "hub-credential"
+
+
+@dataclass(frozen=True)
 class HubConfig:
+    """Reports to the municipal hub (store-and-forward), the heartbeat and the self-test."""
+
     url: str | None = None
+    report_interval_seconds: int = 60
+    credential_file: Path | None = None
+    """Where ``sereno controller enroll`` keeps the credential (0600); None: in data_dir."""
+    self_test: SelfTestSchedule | None = field(default_factory=SelfTestSchedule)
+    """None: no weekly self-test."""
+    timezone: str = "America/Santiago"
+    outbox_max_events: int = 50_000
+    outbox_max_mb: int = 64
+    power: PowerSource = "unknown"
+    """The controller's power source when nothing on the board tells (``ac`` on mains)."""
+
+    def credential_path(self, data_dir: Path) -> Path:
+        return self.credential_file or data_dir / HUB_CREDENTIAL_FILENAME
 
 
 @dataclass(frozen=True)
@@ -370,9 +403,7 @@ class _Parser:
         board, pins = self._pins(data.get("pins"))
         alarm = self._alarm(_Table(self, "alarm", data.get("alarm")))
         sms = self._sms(_Table(self, "sms", data.get("sms")))
-        hub_table = _Table(self, "hub", data.get("hub"))
-        hub = HubConfig(url=hub_table.get("url", None, _url, "una URL http(s)://…"))
-        hub_table.finish()
+        hub = self._hub(_Table(self, "hub", data.get("hub")))
         if self.problems:
             raise ConfigError(self.problems)
         return ControllerConfig(
@@ -473,6 +504,67 @@ class _Parser:
             except SmsConfigError as exc:
                 t.problem("auth_token", f"no puede quedar a la vista: {exc}")
         return sms
+
+    def _hub(self, t: _Table) -> HubConfig:
+        credential = t.text("credential_file", None, 4096)
+        credential_path = None if credential is None else Path(credential)
+        if credential_path is not None and not credential_path.is_absolute():
+            credential_path = self.base_dir / credential_path
+        default: SelfTestSchedule | Literal["off"] = SelfTestSchedule()
+        schedule = t.get("self_test", default, _schedule, _SCHEDULE_EXPECTED)
+        hub = HubConfig(
+            url=t.get("url", None, _url, "una URL http(s)://…"),
+            report_interval_seconds=t.integer("report_interval_seconds", 60, 10, 3600, "segundos"),
+            credential_file=credential_path,
+            self_test=None if schedule == "off" else schedule,
+            timezone=t.get("timezone", "America/Santiago", _zone, _ZONE_EXPECTED),
+            outbox_max_events=t.integer("outbox_max_events", 50_000, 1_000, 1_000_000, "eventos"),
+            outbox_max_mb=t.integer("outbox_max_mb", 64, 1, 4096, "MB"),
+            power=t.choice("power", "unknown", ("ac", "battery", "unknown")),
+        )
+        t.finish()
+        return hub
+
+
+_DAYS: Final = {
+    **{d: d for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    **dict.fromkeys(("lun", "lunes"), "mon"),
+    **dict.fromkeys(("mar", "martes"), "tue"),
+    **dict.fromkeys(("mie", "mié", "miercoles", "miércoles"), "wed"),
+    **dict.fromkeys(("jue", "jueves"), "thu"),
+    **dict.fromkeys(("vie", "viernes"), "fri"),
+    **dict.fromkeys(("sab", "sáb", "sabado", "sábado"), "sat"),
+    **dict.fromkeys(("dom", "domingo"), "sun"),
+}
+_SCHEDULE: Final = re.compile(r"\s*(\S+)\s+([01]?\d|2[0-3]):([0-5]\d)\s*")
+_SCHEDULE_EXPECTED: Final = (
+    'un día y una hora, p. ej. "sab 12:00" o "sat 12:00", o "off" para no hacer la '
+    "autoprueba semanal"
+)
+_ZONE_EXPECTED: Final = 'una zona horaria IANA, p. ej. "America/Santiago"'
+
+
+def _schedule(value: object) -> SelfTestSchedule | Literal["off"] | None:
+    """``"sab 12:00"`` → a schedule; ``"off"`` → ``"off"``; anything else → None."""
+    if not isinstance(value, str):
+        return None
+    if value.strip().lower() in ("off", "no", "ninguna"):
+        return "off"
+    found = _SCHEDULE.fullmatch(value)
+    day = _DAYS.get(found[1].lower()) if found else None
+    if found is None or day is None:
+        return None
+    return SelfTestSchedule(day, int(found[2]), int(found[3]))
+
+
+def _zone(value: object) -> str | None:
+    if not isinstance(value, str) or not value or value.startswith(("/", ".")):
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
 
 
 def _e164(value: object) -> str | None:
