@@ -17,6 +17,7 @@ from controller.alarm import Alarm
 from controller.config import ControllerConfig
 from controller.control import SOCKET_NAME, ControlServer
 from controller.errors import ConfigError
+from controller.hub_link import HubLink
 from controller.outputs import StreetOutputs
 from controller.service import Listener, StreetController
 from controller.sms import SmsNotifier, TwilioSettings
@@ -69,6 +70,7 @@ class ControllerApp:
         self.notifier: SmsNotifier | None = None
         self.key_switch: KeySwitch | None = None
         self.control: ControlServer | None = None
+        self.hub_link: HubLink | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> StreetController:
@@ -114,6 +116,8 @@ class ControllerApp:
             self.key_switch = KeySwitch.from_pin_map(pins, pin_factory=self._factory, loop=loop)
             self._tasks.append(loop.create_task(self._watch_key_switch(self.key_switch)))
             self._tasks.append(loop.create_task(self._reload_registry()))
+            self.hub_link = HubLink(config, self.store, self.controller, time_scale=self._scale)
+            self.hub_link.start()
             if self._control_socket:
                 self.control = ControlServer(
                     config.data_dir / SOCKET_NAME,
@@ -161,6 +165,9 @@ class ControllerApp:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.hub_link is not None:
+            await self.hub_link.close()
+            self.hub_link = None
         if self.control is not None:
             await self.control.close()
             self.control = None

@@ -441,6 +441,13 @@ class StreetController:
             node = self._nodes.get((network, src))
         return node
 
+    def refresh_registry(self) -> int:
+        """Reload node keys and records from the store now (the hub's ``resync_config``);
+        how many nodes are registered."""
+        self.store.reload_registry()
+        self._refresh_nodes()
+        return len(self._nodes)
+
     def _refresh_nodes(self) -> None:
         self._nodes = {(n.network, n.address): n for n in self.store.list_nodes()}
 
