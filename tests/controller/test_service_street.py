@@ -76,6 +76,25 @@ def shape_problems(history: list[Any], expected: list[tuple[bool, float]]) -> li
     return problems
 
 
+def cleared(rig: Rig) -> float:
+    """Restart both pins' histories now; the time (epoch seconds) they start from."""
+    rig.siren.clear_states()
+    rig.strobe.clear_states()
+    return time.time()
+
+
+def changed_at(pin: Any, since: float, change: int) -> float:
+    """When (epoch seconds) change number ``change`` of ``pin`` happened, its history having
+    been cleared at ``since``."""
+    return since + float(sum(s.timestamp for s in pin.states[1 : change + 1]))
+
+
+def siren_until(rig: Rig) -> float:
+    (episode,) = rig.store.load_open_episodes()
+    assert episode.siren_until is not None
+    return episode.siren_until
+
+
 def steps(pattern: Pattern, cycles: int = 1) -> list[tuple[bool, float]]:
     return list(pattern.scaled(SCALE).steps) * cycles
 
@@ -96,18 +115,20 @@ async def assert_capped(pin: Any, cap: float, since: float, is_active: Callable[
 async def test_panico_sounds_steadily_until_its_cap(tmp_path: Path) -> None:
     cap = 1.0
     async with sounding(tmp_path, cap) as rig:
+        since = cleared(rig)
         await rig.press(PanicKind.PANICO)
-        history = await states(rig.siren, 3)
+        deadline = siren_until(rig)
+        await states(rig.siren, 3)
 
-        assert levels(rig.siren)[:3] == [False, True, False]
-        assert cap - EARLY <= history[2].timestamp <= cap + LATE  # one level, the whole cap
+        assert levels(rig.siren)[:3] == [False, True, False]  # one level, the whole cap:
+        assert deadline - EARLY <= changed_at(rig.siren, since, 2) <= deadline + LATE
         await asyncio.sleep(0.2)
         assert len(rig.siren.states) == 3  # and nothing after it
         assert rig.controller.outputs.state == OutputsState(None, True)  # strobe goes on
 
 
 async def test_robo_pulses_evenly(tmp_path: Path) -> None:
-    cap = 1.2
+    cap = 1.6
     async with sounding(tmp_path, cap) as rig:
         pressed = time.monotonic()
         await rig.press(PanicKind.ROBO)
@@ -118,7 +139,7 @@ async def test_robo_pulses_evenly(tmp_path: Path) -> None:
 
 
 async def test_incendio_plays_temporal_three(tmp_path: Path) -> None:
-    cap = 2.0
+    cap = 2.4
     async with sounding(tmp_path, cap) as rig:
         pressed = time.monotonic()
         await rig.press(PanicKind.INCENDIO)
@@ -162,12 +183,14 @@ async def test_alerta_silenciosa_leaves_both_pins_low(tmp_path: Path) -> None:
 async def test_the_siren_stops_at_its_cap_while_the_strobe_goes_on(tmp_path: Path) -> None:
     siren_cap, strobe_cap = 0.8, 2.0
     async with sounding(tmp_path, siren_cap, strobe_cap) as rig:
+        since = cleared(rig)
         pressed = time.monotonic()
         await rig.press(PanicKind.PANICO)
-        siren = await states(rig.siren, 3)
+        deadline = siren_until(rig)
+        await states(rig.siren, 3)
         flashes_at_cap = len(rig.strobe.states)
 
-        assert siren_cap - EARLY <= siren[2].timestamp <= siren_cap + LATE
+        assert deadline - EARLY <= changed_at(rig.siren, since, 2) <= deadline + LATE
         await asyncio.sleep(0.5)
         assert len(rig.strobe.states) > flashes_at_cap  # still flashing after the siren
         assert len(rig.siren.states) == 3
@@ -189,16 +212,20 @@ async def test_a_press_by_another_node_keeps_the_siren_on_past_the_first_cap(
 ) -> None:
     cap, later = 1.0, 0.5
     async with sounding(tmp_path, cap) as rig:
-        started = time.monotonic()
+        since = cleared(rig)
         await rig.press(PanicKind.PANICO, 11)
-        await asyncio.sleep(later - (time.monotonic() - started))
+        first_deadline = siren_until(rig)
+        await asyncio.sleep(later)
         await rig.press(PanicKind.PANICO, 12)
-        await asyncio.sleep(later + cap + LATE - (time.monotonic() - started))
+        deadline = siren_until(rig)
+        assert deadline >= first_deadline + later - EARLY
+        await asyncio.sleep(max(0.0, deadline + LATE - time.time()))
         await eventually(lambda: not rig.controller.outputs.siren.is_active, LATE)
 
+        assert not level(rig.siren)
+        went_low_at = changed_at(rig.siren, since, len(rig.siren.states) - 1)
+        assert deadline - EARLY <= went_low_at <= deadline + LATE
+        assert went_low_at > first_deadline + LATE  # it sounded past the first press's cap
         history = durations(list(rig.siren.states))
-        on_for = sum(lasted for on, lasted in history if on)
-        assert later + cap - EARLY <= on_for <= later + cap + LATE
         gaps = [lasted for on, lasted in history[:-1] if not on]
         assert all(gap < LATE for gap in gaps)  # re-armed: the pattern restarts, no pause
-        assert not level(rig.siren)
