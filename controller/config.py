@@ -76,7 +76,6 @@ _E164_EXPECTED: Final = 'un número de teléfono válido en formato E.164 (p. ej
 _TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
-Rylr998Radio = Rylr998Settings
 """The old name of :class:`hardware.radio.settings.Rylr998Settings`, kept only while
 ``sereno/demo/site.py`` and ``bench/alarm_path.py`` import it from here."""
 
@@ -117,7 +116,7 @@ class SmsConfig:
     messaging_service_sid: str | None = None
     status_callback: str | None = None
     api_base: str | None = None
-    concurrency: int = 8
+    concurrency: int = 16
 
     def resolve_auth_token(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The Twilio auth token, from the file or from ``auth_token_env``'s variable."""
@@ -481,7 +480,7 @@ class _Parser:
             ),
             status_callback=t.get("status_callback", None, _url, "una URL http(s)://…"),
             api_base=t.get("api_base", None, _url, "una URL http(s)://…"),
-            concurrency=t.integer("concurrency", 8, 1, 64, "envíos simultáneos"),
+            concurrency=t.integer("concurrency", 16, 1, 64, "envíos simultáneos"),
         )
         t.finish()
         if t.has("auth_token") and t.has("auth_token_env"):

@@ -235,7 +235,7 @@ class SmsNotifier:
         ledger: SmsLedger,
         *,
         policy: RetryPolicy | None = None,
-        concurrency: int = 8,
+        concurrency: int = 16,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:

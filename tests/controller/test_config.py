@@ -209,7 +209,7 @@ def test_minimal_file_takes_every_default(tmp_path: Path) -> None:
         PanicKind.EMERGENCIA_MEDICA: "chirps",
         PanicKind.ALERTA_SILENCIOSA: "none",
     }
-    assert config.sms.concurrency == 8
+    assert config.sms.concurrency == 16
     assert config.sms.twilio_settings().api_base == SANDBOX_API_BASE
 
 

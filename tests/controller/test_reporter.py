@@ -16,11 +16,12 @@ from gpiozero.pins.mock import MockFactory
 
 from controller.app import ControllerApp
 from controller.commands import INTERRUPTED
-from controller.config import ControllerConfig, HubConfig, Rylr998Radio, load_config
+from controller.config import ControllerConfig, HubConfig, load_config
 from controller.hub_client import HubClient, write_credential
 from controller.hub_link import HubLink
 from controller.reporter import Backoff
 from controller.store.reports import OutboxEntry
+from hardware.radio.settings import Rylr998Settings
 from protocol.frame import Heartbeat, PanicKind
 from protocol.report import CommandResult, EpisodeSummary, SecurityCount, SelfTestResult
 from tests.controller.fake_hub import FakeHub, enrolled, running_hub
@@ -48,7 +49,7 @@ def config_for(tmp_path: Path, url: str | None, **hub: object) -> ControllerConf
     return ControllerConfig(
         name="Pasaje Los Aromos",
         network_id=NETWORK,
-        radio=Rylr998Radio(kind="emulated", port=None),
+        radio=Rylr998Settings(kind="emulated", port=None),
         pins=PINS,
         data_dir=tmp_path,
         hub=HubConfig(url=url, self_test=None, **hub),  # type: ignore[arg-type]
@@ -415,7 +416,7 @@ async def test_the_controller_app_reports_from_its_start(tmp_path: Path) -> None
         config = ControllerConfig(
             name="Pasaje Los Aromos",
             network_id=NETWORK,
-            radio=Rylr998Radio(kind="emulated", port=None),
+            radio=Rylr998Settings(kind="emulated", port=None),
             pins=PINS,
             data_dir=tmp_path,
             hub=HubConfig(url=hub.url),  # the weekly self-test on, by default Saturday 12:00
