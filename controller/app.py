@@ -141,8 +141,8 @@ class ControllerApp:
         """Nodes and vecinos added with the CLI while running become known within seconds."""
         while True:
             await asyncio.sleep(5.0)
-            if self.store is not None:
-                self.store.reload_registry()
+            if self.controller is not None:
+                self.controller.refresh_registry(force=False)
 
     def _silence_command(self) -> dict[str, Any]:
         assert self.controller is not None

@@ -441,11 +441,12 @@ class StreetController:
             node = self._nodes.get((network, src))
         return node
 
-    def refresh_registry(self) -> int:
-        """Reload node keys and records from the store now (the hub's ``resync_config``);
+    def refresh_registry(self, *, force: bool = True) -> int:
+        """Reload node keys and records from the store (the hub's ``resync_config``, and
+        every few seconds with ``force=False``: only when another process changed them);
         how many nodes are registered."""
-        self.store.reload_registry()
-        self._refresh_nodes()
+        if self.store.reload_registry() or force:
+            self._refresh_nodes()
         return len(self._nodes)
 
     def _refresh_nodes(self) -> None:
