@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from hub.maintenance import storage as maintenance
 from hub.storage import accounts, audit
 from hub.storage.migrations import MigrationSet
 
 MIGRATION_SETS: Final[tuple[MigrationSet, ...]] = (
     audit.migrations,
     accounts.migrations,
+    maintenance.migrations,
 )
