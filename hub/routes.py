@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from hub.maintenance.web import tickets as ticket_views
+from hub.maintenance.web import waitlist as waitlist_views
+from hub.maintenance.web import windows as window_views
+from hub.maintenance.web.common import MANAGERS, WAITLIST_READERS
 from hub.roles import Role
 from hub.routing import ANY_ROLE, PUBLIC, Route, route
 from hub.web import api, auth_views, panel, users_views
@@ -69,5 +73,175 @@ ROUTES: Final[tuple[Route, ...]] = (
         name="user_password",
         access=ADMIN,
         example="/usuarios/1/clave-temporal",
+    ),
+    # Maintenance: windows, tickets and técnicos (the Unidad), the installation waitlist
+    # (gestores see it and add requests; the Unidad changes statuses).
+    route(
+        "GET",
+        "/ventanas-mantencion",
+        window_views.windows_list,
+        name="maintenance_windows",
+        access=MANAGERS,
+    ),
+    route(
+        "GET",
+        "/ventanas-mantencion/nueva",
+        window_views.new_window_form,
+        name="new_maintenance_window",
+        access=MANAGERS,
+    ),
+    route(
+        "POST",
+        "/ventanas-mantencion/nueva",
+        window_views.create_window,
+        name="new_maintenance_window",
+        access=MANAGERS,
+    ),
+    route(
+        "GET",
+        r"/ventanas-mantencion/{window_id:\d+}",
+        window_views.window_detail,
+        name="maintenance_window",
+        access=MANAGERS,
+        example="/ventanas-mantencion/1",
+    ),
+    route(
+        "POST",
+        r"/ventanas-mantencion/{window_id:\d+}/terminar",
+        window_views.end_window,
+        name="maintenance_window_end",
+        access=MANAGERS,
+        example="/ventanas-mantencion/1/terminar",
+    ),
+    route("GET", "/tickets", ticket_views.tickets_list, name="tickets", access=MANAGERS),
+    route(
+        "GET", "/tickets/nuevo", ticket_views.new_ticket_form, name="new_ticket", access=MANAGERS
+    ),
+    route("POST", "/tickets/nuevo", ticket_views.create_ticket, name="new_ticket", access=MANAGERS),
+    route(
+        "GET",
+        r"/tickets/{ticket_id:\d+}",
+        ticket_views.ticket_detail,
+        name="ticket",
+        access=MANAGERS,
+        example="/tickets/1",
+    ),
+    route(
+        "POST",
+        r"/tickets/{ticket_id:\d+}/estado",
+        ticket_views.move_ticket,
+        name="ticket_status",
+        access=MANAGERS,
+        example="/tickets/1/estado",
+    ),
+    route(
+        "POST",
+        r"/tickets/{ticket_id:\d+}/tecnico",
+        ticket_views.assign_ticket,
+        name="ticket_assign",
+        access=MANAGERS,
+        example="/tickets/1/tecnico",
+    ),
+    route(
+        "POST",
+        r"/tickets/{ticket_id:\d+}/datos",
+        ticket_views.edit_ticket,
+        name="ticket_edit",
+        access=MANAGERS,
+        example="/tickets/1/datos",
+    ),
+    route("GET", "/tecnicos", ticket_views.technicians_list, name="technicians", access=MANAGERS),
+    route("POST", "/tecnicos", ticket_views.add_technician, name="technicians", access=MANAGERS),
+    route(
+        "GET",
+        r"/tecnicos/{technician_id:\d+}",
+        ticket_views.technician_detail,
+        name="technician",
+        access=MANAGERS,
+        example="/tecnicos/1",
+    ),
+    route(
+        "POST",
+        r"/tecnicos/{technician_id:\d+}",
+        ticket_views.update_technician,
+        name="technician",
+        access=MANAGERS,
+        example="/tecnicos/1",
+    ),
+    route(
+        "POST",
+        r"/tecnicos/{technician_id:\d+}/desactivar",
+        ticket_views.deactivate_technician,
+        name="technician_deactivate",
+        access=MANAGERS,
+        example="/tecnicos/1/desactivar",
+    ),
+    route(
+        "POST",
+        r"/tecnicos/{technician_id:\d+}/activar",
+        ticket_views.activate_technician,
+        name="technician_activate",
+        access=MANAGERS,
+        example="/tecnicos/1/activar",
+    ),
+    route(
+        "GET",
+        "/lista-espera",
+        waitlist_views.waitlist_list,
+        name="waiting_list",
+        access=WAITLIST_READERS,
+    ),
+    route(
+        "GET",
+        "/lista-espera.csv",
+        waitlist_views.waitlist_export,
+        name="waiting_list_csv",
+        access=WAITLIST_READERS,
+    ),
+    route(
+        "GET",
+        "/lista-espera/nueva",
+        waitlist_views.new_request_form,
+        name="new_waiting_request",
+        access=WAITLIST_READERS,
+    ),
+    route(
+        "POST",
+        "/lista-espera/nueva",
+        waitlist_views.create_request,
+        name="new_waiting_request",
+        access=WAITLIST_READERS,
+    ),
+    route(
+        "GET",
+        r"/lista-espera/{request_id:\d+}",
+        waitlist_views.request_detail,
+        name="waiting_request",
+        access=WAITLIST_READERS,
+        example="/lista-espera/1",
+    ),
+    route(
+        "POST",
+        r"/lista-espera/{request_id:\d+}/estado",
+        waitlist_views.move_request,
+        name="waiting_request_status",
+        access=MANAGERS,
+        example="/lista-espera/1/estado",
+    ),
+    route(
+        "POST",
+        r"/lista-espera/{request_id:\d+}/prioridad",
+        waitlist_views.set_request_priority,
+        name="waiting_request_priority",
+        access=MANAGERS,
+        example="/lista-espera/1/prioridad",
+    ),
+    route(
+        "POST",
+        r"/lista-espera/{request_id:\d+}/programar",
+        waitlist_views.schedule_request,
+        name="waiting_request_schedule",
+        access=MANAGERS,
+        example="/lista-espera/1/programar",
     ),
 )
