@@ -9,7 +9,7 @@ from pathlib import Path
 from protocol.frame import PanicKind
 from tests.controller.test_service_rig import (
     CARMEN,
-    FAST_SMS,
+    TIMING_OUT_SMS,
     eventually,
     recipients,
     sms_sandbox,
@@ -17,11 +17,11 @@ from tests.controller.test_service_rig import (
 )
 
 TIMEOUT = {"delay_s": 30.0}
-"""Held until the client gives up (FAST_SMS.attempt_timeout_s); then nothing is created."""
+"""Held until the client gives up (TIMING_OUT_SMS); then nothing is created."""
 
 
 async def test_429_500_and_a_timeout_before_success_send_one_sms(tmp_path: Path) -> None:
-    async with sms_sandbox() as sandbox, street(tmp_path, sandbox) as rig:
+    async with sms_sandbox() as sandbox, street(tmp_path, sandbox, sms_retry=TIMING_OUT_SMS) as rig:
         rig.fail_sms({"status": 429}, {"status": 500}, TIMEOUT)
         await rig.press(PanicKind.ALERTA_SILENCIOSA, 11)  # one recipient: Carmen
         await rig.settle()
@@ -32,7 +32,9 @@ async def test_429_500_and_a_timeout_before_success_send_one_sms(tmp_path: Path)
         assert [a.attempt_no for a in attempts] == [1, 2, 3, 4]
         assert [a.outcome for a in attempts] == ["retry", "retry", "retry", "accepted"]
         assert [a.error_code for a in attempts] == [20429, 20500, None, None]
-        assert attempts[2].error_message == f"sin respuesta en {FAST_SMS.attempt_timeout_s:g} s"
+        assert (
+            attempts[2].error_message == f"sin respuesta en {TIMING_OUT_SMS.attempt_timeout_s:g} s"
+        )
         assert attempts[3].sid == rig.messages()[0]["sid"]
         await eventually(lambda: sandbox.state.abandoned == 1)  # the held one was never sent
         assert [h.data["outcome"] for h in rig.what("sms")] == ["accepted"]
@@ -41,7 +43,7 @@ async def test_429_500_and_a_timeout_before_success_send_one_sms(tmp_path: Path)
 async def test_failures_spread_over_the_block_still_text_each_vecino_once(
     tmp_path: Path,
 ) -> None:
-    async with sms_sandbox() as sandbox, street(tmp_path, sandbox) as rig:
+    async with sms_sandbox() as sandbox, street(tmp_path, sandbox, sms_retry=TIMING_OUT_SMS) as rig:
         rig.fail_sms({"status": 429}, {"status": 503}, TIMEOUT, {"status": 500})
         await rig.press(PanicKind.INCENDIO, 12)
         await rig.settle()

@@ -24,8 +24,13 @@ PINS = BOARD_DEFAULTS["pi4"]
 AIR_SCALE = 0.1
 """The air and the nodes' timers at a tenth of real time (SF9 airtime ~30 ms)."""
 FAST_SMS = RetryPolicy(
-    attempts=5, attempt_timeout_s=1.0, initial_backoff_s=0.01, max_backoff_s=0.05
+    attempts=5, attempt_timeout_s=10.0, initial_backoff_s=0.01, max_backoff_s=0.05
 )
+"""Quick back-offs, patient timeout (a merely slow answer must not become a second SMS)."""
+TIMING_OUT_SMS = RetryPolicy(
+    attempts=5, attempt_timeout_s=3.0, initial_backoff_s=0.01, max_backoff_s=0.05
+)
+"""For a test that injects a timeout."""
 
 
 @asynccontextmanager

@@ -14,6 +14,7 @@ import aiohttp
 from controller.outputs import OutputsState
 from protocol.frame import PanicKind
 from tests.e2e.block import (
+    TIMING_OUT_SMS,
     block,
     eventually,
     levels,
@@ -71,7 +72,7 @@ async def test_the_controller_restarted_mid_episode_resumes_within_the_cap(
 
 
 async def test_twilio_429_500_and_a_timeout_before_success(tmp_path: Path) -> None:
-    async with block(tmp_path, homes=2, seconds_scale=0.05) as site:
+    async with block(tmp_path, homes=2, seconds_scale=0.05, sms_retry=TIMING_OUT_SMS) as site:
         assert site.sandbox is not None
         failures = [{"status": 429}, {"status": 500}, {"delay_s": 30.0}]
         async with (
@@ -92,5 +93,5 @@ async def test_twilio_429_500_and_a_timeout_before_success(tmp_path: Path) -> No
             (a.error_code or 0, a.error_message or "") for a in attempts if a.error_message
         )
         assert [code for code, _ in retried] == [0, 20429, 20500]
-        assert retried[0][1].startswith("sin respuesta en")
+        assert retried[0][1] == f"sin respuesta en {TIMING_OUT_SMS.attempt_timeout_s:g} s"
         await eventually(lambda: site.sandbox is not None and site.sandbox.state.abandoned == 1)
