@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from hub import territory
+from hub.fleet import schema as fleet
 from hub.maintenance import storage as maintenance
 from hub.storage import accounts, audit
 from hub.storage.migrations import MigrationSet
@@ -16,5 +18,7 @@ from hub.storage.migrations import MigrationSet
 MIGRATION_SETS: Final[tuple[MigrationSet, ...]] = (
     audit.migrations,
     accounts.migrations,
+    territory.migrations,
+    fleet.migrations,
     maintenance.migrations,
 )
