@@ -29,10 +29,15 @@ ignored)::
     time_cost = 3
     memory_kib = 65536
     parallelism = 4
+
+    [alarms]                      # critical fleet alarms page the Unidad de Alarmas
+    on_duty_phones = ["+56987654321"]   # E.164; an SMS each, reminders until acknowledged
+    reminder_minutes = 30
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -41,10 +46,12 @@ from pathlib import Path
 from typing import Final
 
 from hub.errors import ConfigError
+from hub.notify import AlarmNotifier
 
 DEFAULT_DB_PATH: Final = Path("/var/lib/sereno/hub.db")
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8080
+E164: Final = re.compile(r"\+[1-9][0-9]{7,14}")
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,15 @@ class HubConfig:
     password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
     housekeeping_interval_s: float = 600.0
     """How often expired sessions and old failed log-ins are deleted."""
+    on_duty_phones: tuple[str, ...] = ()
+    """E.164 phones of the Unidad de Alarmas on duty: each critical alarm is texted to them,
+    with reminders every :attr:`alarm_reminder_s` until someone acknowledges it."""
+    alarm_reminder_s: int = 30 * 60
+    fleet_check_interval_s: float = 15.0
+    """How often controller health is evaluated and the on-duty phones paged."""
+    alarm_notifier: AlarmNotifier | None = field(default=None, compare=False, repr=False)
+    """What sends those SMS; ``sereno hub serve`` injects the real one (the hub cannot
+    import ``controller/``). None: the texts go to the log."""
 
 
 def load_config(path: Path | None = None) -> HubConfig:
@@ -115,6 +131,7 @@ _TABLES: Final = {
     "sessions": {"lifetime_hours", "idle_minutes"},
     "login": {"window_minutes", "max_failures_per_email", "max_failures_per_ip"},
     "passwords": {"time_cost", "memory_kib", "parallelism"},
+    "alarms": {"on_duty_phones", "reminder_minutes"},
 }
 
 
@@ -175,6 +192,19 @@ class _Reader:
             return default
         return value
 
+    def phones(self, table: str, key: str) -> tuple[str, ...]:
+        value = self._get(table, key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(f"[{table}] {key} debe ser una lista de teléfonos; recibí {value!r}")
+            return ()
+        phones = tuple("".join(v.split()) for v in value)
+        for phone in phones:
+            if not E164.fullmatch(phone):
+                self.problem(f"[{table}] {key}: {phone!r} no es un teléfono E.164 (+56987654321)")
+        return phones
+
     def config(self) -> HubConfig:
         base = HubConfig()
         db = self.text("hub", "db", str(base.db_path))
@@ -213,6 +243,9 @@ class _Reader:
                     "passwords", "parallelism", default_hashing.parallelism, 1, 64
                 ),
             ),
+            on_duty_phones=self.phones("alarms", "on_duty_phones"),
+            alarm_reminder_s=60
+            * self.number("alarms", "reminder_minutes", base.alarm_reminder_s // 60, 1, 24 * 60),
         )
         hashing = config.password_hashing
         if hashing.memory_kib < 8 * hashing.parallelism:
