@@ -22,11 +22,13 @@ from aiohttp import web
 
 from hub import keys
 from hub.config import HubConfig
+from hub.fleet.api import controller_auth
+from hub.fleet.jobs import fleet_watch
 from hub.passwords import Passwords
 from hub.routes import ROUTES
 from hub.routing import Route, RouteTable
 from hub.storage import HubDB
-from hub.web.access import access_middleware, no_controllers
+from hub.web.access import access_middleware
 from hub.web.errors import error_middleware, security_headers
 from hub.web.render import STATIC_DIR, STATIC_PREFIX, setup_templates
 
@@ -50,7 +52,7 @@ def create_app(
     app[keys.config] = config
     app[keys.clock] = clock
     app[keys.passwords] = Passwords(config.password_hashing)
-    app[keys.controller_auth] = no_controllers
+    app[keys.controller_auth] = controller_auth
     table = RouteTable()
     table.install(app, routes)
     table.install_static(
@@ -61,6 +63,7 @@ def create_app(
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(periodic("housekeeping", config.housekeeping_interval_s, housekeeping))
+    app.cleanup_ctx.append(periodic("fleet", config.fleet_check_interval_s, fleet_watch))
     return app
 
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from typing import Final
 
+from hub.fleet import api as fleet_api
+from hub.fleet import views as fleet_views
+from hub.fleet.openapi import OPENAPI_PATH
 from hub.maintenance.web import tickets as ticket_views
 from hub.maintenance.web import waitlist as waitlist_views
 from hub.maintenance.web import windows as window_views
 from hub.maintenance.web.common import MANAGERS, WAITLIST_READERS
 from hub.roles import Role
-from hub.routing import ANY_ROLE, PUBLIC, Route, route
+from hub.routing import ANY_ROLE, CONTROLLER, PUBLIC, Route, route
 from hub.web import api, auth_views, panel, users_views
+from protocol.report import ENROLL_PATH, REPORTS_PATH
 
 ADMIN: Final = {Role.ADMIN}
+FLEET: Final = {Role.UNIDAD_ALARMAS, Role.ADMIN}
 
 ROUTES: Final[tuple[Route, ...]] = (
     # Sessions and one's own account.
@@ -30,6 +35,67 @@ ROUTES: Final[tuple[Route, ...]] = (
     route("GET", "/api/sesion", api.whoami, name="api_session", access=ANY_ROLE),
     # Home (placeholder until the fleet panel replaces it).
     route("GET", "/", panel.panel, name="panel", access=ANY_ROLE),
+    # The controller API (docs/hub-api.md; its OpenAPI document is generated from these).
+    route("POST", ENROLL_PATH, fleet_api.enroll, name="api_enroll", access=CONTROLLER),
+    route("POST", REPORTS_PATH, fleet_api.post_report, name="api_reports", access=CONTROLLER),
+    route("GET", OPENAPI_PATH, fleet_api.openapi, name="api_openapi", access=ANY_ROLE),
+    # Fleet: controllers, their commands, alarms and enrollment codes (Unidad de Alarmas).
+    route("GET", "/controladores", fleet_views.controllers_list, name="controllers", access=FLEET),
+    route(
+        "GET",
+        "/controladores/inscripcion",
+        fleet_views.enrollment_codes,
+        name="enrollment_codes",
+        access=FLEET,
+    ),
+    route(
+        "POST",
+        "/controladores/inscripcion",
+        fleet_views.create_code,
+        name="enrollment_codes",
+        access=FLEET,
+    ),
+    route(
+        "GET",
+        r"/controladores/{controller_id:\d+}",
+        fleet_views.controller_page,
+        name="controller",
+        access=FLEET,
+        example="/controladores/1",
+    ),
+    route(
+        "POST",
+        r"/controladores/{controller_id:\d+}/comandos",
+        fleet_views.issue_command,
+        name="controller_command",
+        access=FLEET,
+        example="/controladores/1/comandos",
+    ),
+    route(
+        "POST",
+        r"/controladores/{controller_id:\d+}/intervalo",
+        fleet_views.set_interval,
+        name="controller_interval",
+        access=FLEET,
+        example="/controladores/1/intervalo",
+    ),
+    route("GET", "/alarmas", fleet_views.alarms_list, name="alarms", access=FLEET),
+    route(
+        "GET",
+        r"/alarmas/{alarm_id:\d+}",
+        fleet_views.alarm_page,
+        name="alarm",
+        access=FLEET,
+        example="/alarmas/1",
+    ),
+    route(
+        "POST",
+        r"/alarmas/{alarm_id:\d+}/reconocer",
+        fleet_views.acknowledge,
+        name="alarm_acknowledge",
+        access=FLEET,
+        example="/alarmas/1/reconocer",
+    ),
     # User administration.
     route("GET", "/usuarios", users_views.users_list, name="users", access=ADMIN),
     route("GET", "/usuarios/nuevo", users_views.new_user_form, name="new_user", access=ADMIN),
