@@ -1,9 +1,13 @@
-"""``sereno hub …``: the municipal hub's server and its user accounts.
+"""``sereno hub …``: the municipal hub's server, its user accounts and enrollment codes.
 
 A thin layer over :mod:`hub`: each command loads the configuration (an optional TOML file,
 ``--config``, overridden by the command's own options), calls the library and prints the
 result in Spanish. Refusals (a bad e-mail, an unknown role, a weak password, a duplicate
 e-mail, a database it cannot open) exit 1 with a Spanish message saying what to fix.
+
+``serve`` also wires what the hub may not import itself: the SMS notifier of
+:mod:`controller.sms` (Twilio, or the local sandbox without credentials) that texts the
+on-duty phones about critical alarms.
 """
 
 from __future__ import annotations
@@ -12,18 +16,35 @@ import asyncio
 import dataclasses
 import getpass
 import logging
+import os
 import sys
 import time
+import tomllib
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Final, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
+from controller.sms import (
+    InvalidPhone,
+    MemoryLedger,
+    OutgoingSms,
+    SmsConfigError,
+    SmsNotifier,
+    TwilioSettings,
+    load_settings,
+    normalize_phone,
+)
 from hub import accounts
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
+from hub.fleet import controllers
+from hub.fleet.controllers import CODE_HOURS, DEFAULT_CODE_HOURS
 from hub.passwords import Passwords
 from hub.roles import Role
 from hub.server import RunningHub, serve
@@ -88,17 +109,84 @@ def configuration(
     )
 
 
+class SmsAlarmNotifier:
+    """The hub's :class:`~hub.notify.AlarmNotifier` over :class:`controller.sms.SmsNotifier`
+    (its retries and back-off); one short-lived Twilio client per message."""
+
+    def __init__(self, settings: TwilioSettings) -> None:
+        self.settings = settings
+
+    async def send(self, phone: str, text: str) -> bool:
+        message = OutgoingSms(f"hub-alarm:{uuid.uuid4().hex}", phone, text)
+        async with SmsNotifier(self.settings, MemoryLedger()) as notifier:
+            result = await notifier.send(message)
+        return result.outcome == "accepted"
+
+
+def sms_settings(sms_config: Path | None) -> TwilioSettings:
+    """Twilio settings from the environment over the ``[sms]`` table of ``sms_config``
+    (a 0600 file when it holds the token); the local sandbox without credentials."""
+    table: dict[str, object] = {}
+    if sms_config is not None:
+        try:
+            data = tomllib.loads(sms_config.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise click.ClickException(f"no pude leer {sms_config}: {exc}") from None
+        found = data.get("sms", {})
+        if not isinstance(found, dict):
+            raise click.ClickException(f"{sms_config}: [sms] debe ser una tabla")
+        table = found
+    try:
+        return load_settings(os.environ, table, sms_config)
+    except SmsConfigError as exc:
+        raise click.ClickException(f"configuración de SMS: {exc}") from None
+
+
+def with_alarm_sms(
+    config: HubConfig, phones: tuple[str, ...], sms_config: Path | None
+) -> tuple[HubConfig, TwilioSettings]:
+    """``config`` with the on-duty phones (the options win over the file) and the SMS
+    notifier."""
+    try:
+        chosen = tuple(normalize_phone(phone) for phone in phones) or config.on_duty_phones
+    except InvalidPhone as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = sms_settings(sms_config)
+    notifier = SmsAlarmNotifier(settings)
+    return dataclasses.replace(config, on_duty_phones=chosen, alarm_notifier=notifier), settings
+
+
 @hub.command("serve")
 @storage_options
 @click.option("--host", help="Dirección donde escuchar.  [por defecto: 127.0.0.1]")
 @click.option(
     "--port", type=click.IntRange(0, 65535), help="Puerto (0: uno libre).  [por defecto: 8080]"
 )
+@click.option(
+    "--on-duty-phone",
+    "on_duty_phones",
+    multiple=True,
+    help="Celular de turno de la Unidad de Alarmas (+56 9 XXXX XXXX): recibe un SMS por cada "
+    "alarma crítica, con recordatorios hasta que alguien la reconozca. Repítala para varios; "
+    "reemplaza [alarms] on_duty_phones de la configuración.",
+)
+@click.option(
+    "--sms-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Archivo TOML con una tabla [sms] (cuenta de Twilio; permisos 0600). Sin él y sin "
+    "variables TWILIO_*, los SMS van al sandbox local (sereno sms sandbox).",
+)
 def serve_command(
-    config_path: Path | None, db_path: Path | None, host: str | None, port: int | None
+    config_path: Path | None,
+    db_path: Path | None,
+    host: str | None,
+    port: int | None,
+    on_duty_phones: tuple[str, ...],
+    sms_config: Path | None,
 ) -> None:
     """Corre el hub (páginas web y API) hasta Ctrl-C."""
     config = configuration(config_path, db_path=db_path, host=host, port=port)
+    config, settings = with_alarm_sms(config, on_duty_phones, sms_config)
     if config.host not in _LOOPBACK:
         click.echo(
             f"Atención: {config.host} expone el hub fuera de esta máquina. Sirva el hub solo "
@@ -112,6 +200,12 @@ def serve_command(
     def ready(running: RunningHub) -> None:
         click.echo(f"Hub de Sereno escuchando en {running.url}")
         click.echo(f"  Base de datos: {config.db_path}")
+        if config.on_duty_phones:
+            click.echo(f"  Alarmas críticas por SMS a: {', '.join(config.on_duty_phones)}")
+        else:
+            click.echo("  Sin celular de turno: las alarmas críticas no se avisan por SMS.")
+        if settings.is_sandbox:
+            click.echo(f"  SMS al sandbox local ({settings.api_base}): no salen a teléfonos.")
         click.echo("Detenga con Ctrl-C.")
 
     try:
@@ -164,6 +258,41 @@ def create_user_command(
             )
         )
     click.echo(f"Usuario creado: {user.email} ({user.role.label}) en {config.db_path}")
+
+
+@hub.command("enroll-code")
+@storage_options
+@click.option("--name", required=True, help="Nombre del controlador (la calle o el pasaje).")
+@click.option("--barrio", required=True, help="Barrio del controlador (se crea si no existe).")
+@click.option(
+    "--hours",
+    type=click.IntRange(*CODE_HOURS),
+    default=DEFAULT_CODE_HOURS,
+    show_default=True,
+    help="Horas de vigencia del código.",
+)
+def enroll_code_command(
+    config_path: Path | None, db_path: Path | None, name: str, barrio: str, hours: int
+) -> None:
+    """Genera un código de inscripción de un solo uso para un controlador nuevo."""
+    config = configuration(config_path, db_path=db_path)
+    with hub_errors(), HubDB.open(config.db_path) as db:
+        record, code = controllers.issue_code(
+            db,
+            name=name,
+            barrio=barrio,
+            hours=hours,
+            actor=Actor.system(f"sereno hub enroll-code ({_os_user()})"),
+            at=time.time(),
+        )
+    expires = datetime.fromtimestamp(record.expires_at, ZoneInfo(config.timezone))
+    click.echo(f"Código de inscripción para «{record.name}» (barrio {record.barrio}):")
+    click.echo(f"  {code}")
+    click.echo(
+        f"Sirve una sola vez y vence el {expires:%d-%m-%Y %H:%M}. Se muestra solo ahora: "
+        "anótelo o entrégueselo a quien instala el controlador, que ejecuta:"
+    )
+    click.echo(f"  sereno controller enroll --hub URL-DEL-HUB --code {code}")
 
 
 def _read_password(from_stdin: bool) -> str:
