@@ -1,0 +1,153 @@
+"""The fleet pages in Spanish: the controllers with their state, a controller's page, the
+alarms with filters, enrollment codes shown once; names are escaped."""
+
+from __future__ import annotations
+
+import re
+
+from hub.fleet import controllers
+from hub.roles import Role
+from tests.hub.conftest import Client, FakeClock, add_user, csrf_in, db_of, log_in
+from tests.hub.test_fleet_support import (
+    beat,
+    enrolled,
+    episode,
+    event,
+    heartbeat,
+    node_status,
+    security,
+    self_test,
+)
+
+NAME = "<b>x</b>"
+ESCAPED = "&lt;b&gt;x&lt;/b&gt;"
+
+
+async def sign_in(client: Client, role: Role = Role.UNIDAD_ALARMAS) -> None:
+    add_user(client, role, email="turno@maipu.cl")
+    await log_in(client, "turno@maipu.cl")
+
+
+async def test_the_controllers_list_shows_each_state(client: Client, clock: FakeClock) -> None:
+    never = await enrolled(client, name=NAME, barrio="<i>Villa</i>")
+    online = await enrolled(client, name="Pasaje En Línea")
+    offline = await enrolled(client, name="Pasaje Caído")
+    await beat(client, offline)
+    clock.advance(1000)
+    await beat(client, online)
+    await sign_in(client)
+    html = await (await client.get("/controladores")).text()
+    assert NAME not in html and ESCAPED in html and "&lt;i&gt;Villa&lt;/i&gt;" in html
+    rows = {
+        name: row
+        for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+        for name in (ESCAPED, "Pasaje En Línea", "Pasaje Caído")
+        if name in row
+    }
+    assert "nunca reportó" in rows[ESCAPED]
+    assert "en línea" in rows["Pasaje En Línea"]
+    assert "sin conexión" in rows["Pasaje Caído"]
+    assert f'href="/controladores/{never.controller_id}"' in html
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    assert "Controladores" in nav and "Alarmas" in nav
+
+
+async def test_a_controllers_page_shows_what_it_reported(client: Client, clock: FakeClock) -> None:
+    who = await enrolled(client, name=NAME)
+    now = clock()
+    await beat(
+        client,
+        who,
+        event(node_status(8, heard=now - 30, low_battery=True, battery_mv=2900), at=now - 30),
+        event(episode(started=now - 60), at=now - 50),
+        event(self_test(ok=False, detail="<script>x</script>"), at=now - 40),
+        event(security(4, at=now), at=now),
+        beat=heartbeat(power="battery", battery_mv=11_500, temperature_c=51.0),
+    )
+    await sign_in(client)
+    html = await (await client.get(f"/controladores/{who.controller_id}")).text()
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert f"<title>{ESCAPED} · Sereno</title>" in html
+    for expected in (
+        "en línea",
+        "batería · batería 11.50 V",
+        "51.0 °C",
+        "Botón con batería baja",
+        "Batería del controlador baja",
+        "Prueba de sirena fallida",
+        "Tramas repetidas o falsificadas",
+        "-97 dBm",
+        "2.90 V · <strong>baja</strong>",
+        "Robo",
+        "5 de 6 enviados, 1 fallidos",
+        "falló",
+        "repetidas (posible ataque de repetición)",
+        "Silenciar las sirenas…",
+        "Probar la sirena (1 segundo)…",
+        "Recargar la configuración…",
+    ):
+        assert expected in html, expected
+    missing = await client.get("/controladores/4242")
+    assert missing.status == 404 and "Página no encontrada" in await missing.text()
+
+
+async def test_the_alarms_page_filters(client: Client, clock: FakeClock) -> None:
+    who = await enrolled(client, name=NAME)
+    await beat(client, who, event(self_test(ok=False), at=clock()), beat=heartbeat(power="battery"))
+    await sign_in(client)
+    html = await (await client.get("/alarmas")).text()
+    assert "Prueba de sirena fallida" in html and "Sin energía de la red" in html
+    assert ESCAPED in html and NAME not in html and html.count("Reconocer</button>") == 2
+    critical = await (await client.get("/alarmas?severidad=critical")).text()
+    critical = critical[critical.index("<table") :]
+    assert "Prueba de sirena fallida" in critical and "Sin energía de la red" not in critical
+    closed = await (await client.get("/alarmas?estado=cerradas&tipo=offline")).text()
+    assert "No hay alarmas con esos filtros." in closed
+    for odd in ("estado=<x>&severidad=9&controlador=99999999999999999999", "controlador=²"):
+        assert (await client.get(f"/alarmas?{odd}")).status == 200, odd
+
+
+async def test_an_enrollment_code_is_shown_once(client: Client, clock: FakeClock) -> None:
+    await sign_in(client)
+    page = await client.get("/controladores/inscripcion")
+    token = csrf_in(await page.text())
+    made = await client.post(
+        "/controladores/inscripcion",
+        data={"csrf_token": token, "name": NAME, "barrio": "Villa Los Héroes", "hours": "24"},
+    )
+    html = await made.text()
+    code = re.search(r'<p class="secret">([A-Z0-9-]+)</p>', html)
+    assert made.status == 200 and code and ESCAPED in html and NAME not in html
+    assert "Se muestra solo esta vez" in html
+    listing = await (await client.get("/controladores/inscripcion")).text()
+    assert code[1] not in listing and ESCAPED in listing and "vigente" in listing
+    (stored,) = controllers.enrollment_codes(db_of(client))
+    assert stored.created_by == "turno@maipu.cl" and stored.expires_at == clock() + 24 * 3600
+    wrong = await client.post(
+        "/controladores/inscripcion",
+        data={"csrf_token": token, "name": "", "barrio": "", "hours": "1000"},
+    )
+    text = await wrong.text()
+    assert wrong.status == 400 and "Escriba el nombre del controlador" in text
+    assert (
+        "Escriba el barrio del controlador." in text
+        and "La vigencia debe ser de 1 a 168 horas." in text
+    )
+
+
+async def test_other_teams_do_not_see_the_fleet(client: Client) -> None:
+    await sign_in(client, Role.GESTOR)
+    html = await (await client.get("/")).text()
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    assert 'href="/controladores"' not in nav and 'href="/alarmas"' not in nav
+    assert (await client.get("/controladores")).status == 403
+
+
+async def test_an_alarms_page_opens_a_ticket(client: Client, clock: FakeClock) -> None:
+    who = await enrolled(client)
+    await beat(client, who, event(self_test(ok=False), at=clock()))
+    await sign_in(client)
+    (alarm_id,) = [row[0] for row in db_of(client).db.execute("SELECT id FROM alarms")]
+    html = await (await client.get(f"/alarmas/{alarm_id}")).text()
+    assert "Prueba de sirena fallida" in html and "Ningún ticket se ha abierto" in html
+    assert f"/tickets/nuevo?alarma={alarm_id}&amp;controlador={who.controller_id}" in html
