@@ -117,9 +117,12 @@ async def test_a_forbidden_page_says_so_in_spanish(client: Client) -> None:
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (Role.ADMIN, ["Panel", "Usuarios"]),
-        (Role.UNIDAD_ALARMAS, ["Panel"]),
-        (Role.GESTOR, ["Panel"]),
+        (
+            Role.ADMIN,
+            ["Panel", "Controladores", "Alarmas", "Tickets", "Lista de espera", "Usuarios"],
+        ),
+        (Role.UNIDAD_ALARMAS, ["Panel", "Controladores", "Alarmas", "Tickets", "Lista de espera"]),
+        (Role.GESTOR, ["Panel", "Lista de espera"]),
         (Role.MEDIACION, ["Panel"]),
     ],
 )
