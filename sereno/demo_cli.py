@@ -130,9 +130,20 @@ async def _interactive(site: DemoSite) -> None:
                 continue
             if command in ("q", "salir", "quit"):
                 return
+            if site.controller_app is None and command not in ("i", "iniciar", "h", "?", "ayuda"):
+                console.line("calle ", "el controlador está detenido; escriba «i» para iniciarlo")
+                continue
             if command in ("s", "silenciar"):
                 assert site.controller_app is not None and site.controller_app.controller
                 site.controller_app.controller.silence()
+                continue
+            if command in ("p", "parar"):
+                await site.stop_controller()
+                console.line("calle ", "controlador detenido (sin energía)")
+                continue
+            if command in ("i", "iniciar"):
+                await site.start_controller()
+                console.line("calle ", "controlador en marcha otra vez")
                 continue
             if command in ("e", "estado"):
                 _status(site, console)

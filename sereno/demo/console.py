@@ -83,6 +83,13 @@ class Console:
         print(f"Carpeta de la demostración: {self.site.workdir}", file=self.out)
         if self.site.sandbox is not None:
             print(f"SMS sandbox: {self.site.sandbox.url}", file=self.out)
+        if self.site.login is not None:
+            login = self.site.login
+            print(
+                f"Hub municipal: {login.url}  (usuario {login.email}, contraseña "
+                f"{login.password}; el controlador reporta cada 10 s)",
+                file=self.out,
+            )
         print("Casas de la cuadra:", file=self.out)
         for home in self.site.homes.values():
             print(f"  {home.number}: {home.label}, nodo {home.node_address}", file=self.out)
@@ -92,7 +99,8 @@ class Console:
         print(
             "Escriba «CASA TIPO» y Enter, p. ej. «3 robo». Tipos: panico, robo, incendio, "
             "medica, silenciosa, cancel (mantener 3 s), test.\n"
-            "«s» silencia la sirena (llave del instalador), «e» muestra el estado, «q» sale.",
+            "«s» silencia la sirena (llave del instalador), «e» muestra el estado, "
+            "«p» para el controlador (el hub lo verá sin conexión), «i» lo inicia, «q» sale.",
             file=self.out,
             flush=True,
         )

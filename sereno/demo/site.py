@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -23,6 +25,8 @@ from gpiozero.pins.mock import MockFactory
 
 from controller.app import ControllerApp
 from controller.config import AlarmConfig, ControllerConfig
+from controller.config import HubConfig as ControllerHubConfig
+from controller.hub_client import HubClient, write_credential
 from controller.service import Happening
 from controller.sms import segments
 from controller.sms.notifier import RetryPolicy
@@ -34,11 +38,18 @@ from hardware.pins import BOARD_DEFAULTS, PinMap
 from hardware.radio.rylr998 import Rylr998Config
 from hardware.radio.rylr998 import Rylr998Radio as Rylr998Driver
 from hardware.radio.settings import Rylr998Settings
+from hub import keys as hub_keys
+from hub.accounts import create_user
+from hub.config import HubConfig
+from hub.fleet.controllers import issue_code, set_interval
+from hub.server import RunningHub, running_hub
+from hub.storage.audit import Actor
 from node.app import NodeApp
 from node.config import ButtonsConfig, NodeConfig
 from node.exchange import SendResult
 from protocol.airtime import rylr998_airtime_ms
 from protocol.frame import PanicKind
+from protocol.report import Enrollment
 from sereno.sms_sandbox import SandboxConfig
 from sereno.sms_sandbox.server import RunningSandbox, running_sandbox
 
@@ -78,6 +89,19 @@ VECINO_NAMES = (
     ("Sofía Reyes", "Cristián Vargas"),
     ("Isabel Núñez", "Ricardo Espinoza"),
 )
+
+
+DEMO_EMAIL = "demo@sereno.local"
+DEMO_REPORT_INTERVAL_S = 10
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """The demo hub's address and the Alarm Unit account made for this run."""
+
+    url: str
+    email: str
+    password: str = field(repr=False)
 
 
 class DemoError(ValueError):
@@ -167,6 +191,8 @@ class DemoSite:
         seed: int = 0,
         sms_latency_ms: float = 0.0,
         sms_retry: RetryPolicy | None = None,
+        hub: bool = True,
+        hub_port: int = 0,
     ) -> None:
         if not 1 <= homes <= len(VECINO_NAMES):
             raise DemoError(f"la demostración tiene entre 1 y {len(VECINO_NAMES)} casas")
@@ -181,9 +207,15 @@ class DemoSite:
         self.happenings: list[Happening] = []
         self.listeners: list[Callable[[Happening], None]] = []
         self.sandbox: RunningSandbox | None = None
+        self.with_hub = hub
+        self.hub_port = hub_port
+        self.hub: RunningHub | None = None
+        self.login: DemoLogin | None = None
         self.controller_app: ControllerApp | None = None
         self.controller_factory = MockFactory()
         self._emulators: list[Rylr998Emulator] = []
+        self._controller_module: Rylr998Emulator | None = None
+        self._controller_config_used: ControllerConfig | None = None
         self._siren_on_at: list[float] = []
         """When the siren went from quiet to sounding (monotonic seconds)."""
 
@@ -194,11 +226,61 @@ class DemoSite:
             SandboxConfig(latency_ms=self.sms_latency_ms, store=self.workdir / "sms.jsonl")
         ) as sandbox:
             self.sandbox = sandbox
-            try:
-                await self._start()
-                yield self
-            finally:
-                await self.close()
+            async with contextlib.AsyncExitStack() as stack:
+                if self.with_hub:
+                    self.hub = await stack.enter_async_context(self._running_hub())
+                try:
+                    await self._start()
+                    yield self
+                finally:
+                    await self.close()
+
+    def _running_hub(self) -> contextlib.AbstractAsyncContextManager[RunningHub]:
+        config = HubConfig(db_path=self.workdir / "hub.db", host="127.0.0.1", port=self.hub_port)
+        return running_hub(config)
+
+    async def _enroll(self, config: ControllerConfig) -> ControllerConfig:
+        """Make the demo's Alarm Unit login and enroll the controller in the demo hub."""
+        assert self.hub is not None
+        app = self.hub.app
+        db, passwords, now = app[hub_keys.db], app[hub_keys.passwords], time.time()
+        actor = Actor.system("sereno demo")
+        credential_path = config.data_dir / "hub-credential"
+        hub = ControllerHubConfig(
+            url=self.hub.url,
+            report_interval_seconds=DEMO_REPORT_INTERVAL_S,
+            credential_file=credential_path,
+            self_test=None,
+            power="ac",
+        )
+        if db.users.find(DEMO_EMAIL) is None:
+            password = secrets.token_urlsafe(12)
+            await create_user(
+                db,
+                passwords,
+                email=DEMO_EMAIL,
+                name="Unidad de Alarmas (demo)",
+                role="unidad-alarmas",
+                password=password,
+                temporary=False,
+                actor=actor,
+                at=now,
+            )
+            (self.workdir / "hub-login.txt").write_text(f"{DEMO_EMAIL} {password}\n")
+            (self.workdir / "hub-login.txt").chmod(0o600)
+        email, _, password = (self.workdir / "hub-login.txt").read_text().strip().partition(" ")
+        self.login = DemoLogin(self.hub.url, email, password)
+        if not credential_path.exists():
+            _, code = issue_code(
+                db, name=STREET, barrio="Villa Los Aromos", hours=1, actor=actor, at=now
+            )
+            async with HubClient(self.hub.url) as client:
+                grant = await client.enroll(Enrollment(code, STREET, "demo"))
+            write_credential(credential_path, grant.credential)
+            set_interval(
+                db, grant.controller_id, str(DEMO_REPORT_INTERVAL_S), actor=actor, at=time.time()
+            )
+        return dataclasses.replace(config, hub=hub)
 
     def _controller_config(self) -> ControllerConfig:
         return ControllerConfig(
@@ -235,14 +317,28 @@ class DemoSite:
 
     async def _start(self) -> None:
         config = self._controller_config()
+        if self.hub is not None:
+            config = await self._enroll(config)
         keys_file = self.workdir / "claves.txt"
         keys = self._keys(keys_file)
         self._register(config, keys)
-        emulator = self._module("controlador")
-        radio = Rylr998Driver(str(emulator.path), Rylr998Config(address=CONTROLLER_MODULE, sf=SF))
+        self._controller_config_used = config
+        self._controller_module = self._module("controlador")
+        await self.start_controller()
+        for number in range(1, self.home_count + 1):
+            self.homes[number] = await self._start_home(number, keys[number])
+
+    async def start_controller(self) -> None:
+        """Start (or start again) the street controller on its emulated module."""
+        if self.controller_app is not None:
+            return
         assert self.sandbox is not None
-        self.controller_app = ControllerApp(
-            config,
+        assert self._controller_module is not None and self._controller_config_used is not None
+        radio = Rylr998Driver(
+            str(self._controller_module.path), Rylr998Config(address=CONTROLLER_MODULE, sf=SF)
+        )
+        app = ControllerApp(
+            self._controller_config_used,
             pin_factory=self.controller_factory,
             radio=radio,
             time_scale=self.seconds_scale,
@@ -250,9 +346,14 @@ class DemoSite:
             sms_retry=self.sms_retry,
             listener=self._heard,
         )
-        await self.controller_app.start()
-        for number in range(1, self.home_count + 1):
-            self.homes[number] = await self._start_home(number, keys[number])
+        await app.start()
+        self.controller_app = app
+
+    async def stop_controller(self) -> None:
+        """Stop the street controller, as a power cut would (the hub notices after its grace)."""
+        if self.controller_app is not None:
+            app, self.controller_app = self.controller_app, None
+            await app.close()
 
     def _keys(self, path: Path) -> dict[int, bytes]:
         """Each home's node key, kept in the demo folder so a second run reuses them."""
