@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from sereno.demo.console import PATTERN_NAMES, Console
-from sereno.demo.site import DemoError, DemoSite, PressReport
+from sereno.demo.report import PressReport
+from sereno.demo.site import DemoError, DemoSite
 
 
 def parse_press(text: str) -> tuple[int, str]:

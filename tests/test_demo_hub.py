@@ -59,9 +59,10 @@ async def test_the_demo_hub_shows_the_controller_and_its_episode(tmp_path: Path)
             assert "Robo" in page
             assert "Intervalo de reporte 10 s" in page
 
-            await site.stop_controller()
-            assert site.controller_app is None
-            await site.start_controller()  # the interactive «p» / «i» commands
+            await site.stop_controller()  # the interactive «p» / «i» commands
+            stopped = site.controller_app
+            await site.start_controller()
+            assert stopped is None
             assert site.controller_app is not None
             assert (await site.press(2, "test")).acked
     # A second run in the same folder keeps the login and the enrollment.

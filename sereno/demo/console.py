@@ -7,7 +7,8 @@ import time
 from typing import TextIO
 
 from controller.service import Happening
-from sereno.demo.site import DemoSite, PressReport
+from sereno.demo.report import PressReport
+from sereno.demo.site import DemoSite
 
 WHAT_LABEL = {
     "frame": "radio ",

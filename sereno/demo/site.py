@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import random
-import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,8 +23,6 @@ from gpiozero.pins.mock import MockFactory
 
 from controller.app import ControllerApp
 from controller.config import AlarmConfig, ControllerConfig
-from controller.config import HubConfig as ControllerHubConfig
-from controller.hub_client import HubClient, write_credential
 from controller.service import Happening
 from controller.sms import segments
 from controller.sms.notifier import RetryPolicy
@@ -38,18 +34,15 @@ from hardware.pins import BOARD_DEFAULTS, PinMap
 from hardware.radio.rylr998 import Rylr998Config
 from hardware.radio.rylr998 import Rylr998Radio as Rylr998Driver
 from hardware.radio.settings import Rylr998Settings
-from hub import keys as hub_keys
-from hub.accounts import create_user
 from hub.config import HubConfig
-from hub.fleet.controllers import issue_code, set_interval
 from hub.server import RunningHub, running_hub
-from hub.storage.audit import Actor
 from node.app import NodeApp
 from node.config import ButtonsConfig, NodeConfig
 from node.exchange import SendResult
 from protocol.airtime import rylr998_airtime_ms
 from protocol.frame import PanicKind
-from protocol.report import Enrollment
+from sereno.demo.hub import DemoLogin, demo_login, enrolled
+from sereno.demo.report import PressReport
 from sereno.sms_sandbox import SandboxConfig
 from sereno.sms_sandbox.server import RunningSandbox, running_sandbox
 
@@ -91,19 +84,6 @@ VECINO_NAMES = (
 )
 
 
-DEMO_EMAIL = "demo@sereno.local"
-DEMO_REPORT_INTERVAL_S = 10
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    """The demo hub's address and the Alarm Unit account made for this run."""
-
-    url: str
-    email: str
-    password: str = field(repr=False)
-
-
 class DemoError(ValueError):
     """A press the demo cannot do (unknown home or kind), in Spanish."""
 
@@ -124,57 +104,8 @@ class Home:
         return f"{self.household} ({self.street_address})"
 
 
-@dataclass
-class PressReport:
-    """What one press did, end to end (the JSON of ``sereno demo --press``)."""
-
-    home: int
-    press: str
-    acked: bool = False
-    outcome: str = ""
-    sends: int = 0
-    press_to_siren_ms: float | None = None
-    press_to_ack_ms: float | None = None
-    airtime_ms: float = 0.0
-    siren: str | None = None
-    strobe: bool = False
-    siren_expected: bool = False
-    sms_expected: int = 0
-    sms_accepted: int = 0
-    sms_segments: int = 0
-    sms: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        siren_ok = (self.siren is not None) == self.siren_expected
-        return self.acked and siren_ok and self.sms_accepted == self.sms_expected
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "home": self.home,
-            "press": self.press,
-            "acked": self.acked,
-            "outcome": self.outcome,
-            "sends": self.sends,
-            "press_to_siren_ms": _ms(self.press_to_siren_ms),
-            "press_to_ack_ms": _ms(self.press_to_ack_ms),
-            "airtime_ms": round(self.airtime_ms, 1),
-            "siren": self.siren,
-            "strobe": self.strobe,
-            "sms_expected": self.sms_expected,
-            "sms_accepted": self.sms_accepted,
-            "sms_segments": self.sms_segments,
-            "sms": self.sms,
-            "ok": self.ok,
-        }
-
-
 def _street(number: int) -> str:
     return f"{STREET} {FIRST_NUMBER + 2 * (number - 1)}"
-
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000, 1)
 
 
 class DemoSite:
@@ -228,59 +159,15 @@ class DemoSite:
             self.sandbox = sandbox
             async with contextlib.AsyncExitStack() as stack:
                 if self.with_hub:
-                    self.hub = await stack.enter_async_context(self._running_hub())
+                    config = HubConfig(
+                        db_path=self.workdir / "hub.db", host="127.0.0.1", port=self.hub_port
+                    )
+                    self.hub = await stack.enter_async_context(running_hub(config))
                 try:
                     await self._start()
                     yield self
                 finally:
                     await self.close()
-
-    def _running_hub(self) -> contextlib.AbstractAsyncContextManager[RunningHub]:
-        config = HubConfig(db_path=self.workdir / "hub.db", host="127.0.0.1", port=self.hub_port)
-        return running_hub(config)
-
-    async def _enroll(self, config: ControllerConfig) -> ControllerConfig:
-        """Make the demo's Alarm Unit login and enroll the controller in the demo hub."""
-        assert self.hub is not None
-        app = self.hub.app
-        db, passwords, now = app[hub_keys.db], app[hub_keys.passwords], time.time()
-        actor = Actor.system("sereno demo")
-        credential_path = config.data_dir / "hub-credential"
-        hub = ControllerHubConfig(
-            url=self.hub.url,
-            report_interval_seconds=DEMO_REPORT_INTERVAL_S,
-            credential_file=credential_path,
-            self_test=None,
-            power="ac",
-        )
-        if db.users.find(DEMO_EMAIL) is None:
-            password = secrets.token_urlsafe(12)
-            await create_user(
-                db,
-                passwords,
-                email=DEMO_EMAIL,
-                name="Unidad de Alarmas (demo)",
-                role="unidad-alarmas",
-                password=password,
-                temporary=False,
-                actor=actor,
-                at=now,
-            )
-            (self.workdir / "hub-login.txt").write_text(f"{DEMO_EMAIL} {password}\n")
-            (self.workdir / "hub-login.txt").chmod(0o600)
-        email, _, password = (self.workdir / "hub-login.txt").read_text().strip().partition(" ")
-        self.login = DemoLogin(self.hub.url, email, password)
-        if not credential_path.exists():
-            _, code = issue_code(
-                db, name=STREET, barrio="Villa Los Aromos", hours=1, actor=actor, at=now
-            )
-            async with HubClient(self.hub.url) as client:
-                grant = await client.enroll(Enrollment(code, STREET, "demo"))
-            write_credential(credential_path, grant.credential)
-            set_interval(
-                db, grant.controller_id, str(DEMO_REPORT_INTERVAL_S), actor=actor, at=time.time()
-            )
-        return dataclasses.replace(config, hub=hub)
 
     def _controller_config(self) -> ControllerConfig:
         return ControllerConfig(
@@ -318,7 +205,8 @@ class DemoSite:
     async def _start(self) -> None:
         config = self._controller_config()
         if self.hub is not None:
-            config = await self._enroll(config)
+            self.login = await demo_login(self.hub, self.workdir)
+            config = await enrolled(self.hub, config)
         keys_file = self.workdir / "claves.txt"
         keys = self._keys(keys_file)
         self._register(config, keys)
