@@ -246,3 +246,22 @@ def m003_commands_and_alarms(db: Database) -> None:
         "coalesce(node_network, -1), coalesce(node_address, -1)) WHERE cleared_at IS NULL"
     )
     db.execute("CREATE INDEX alarms_last_seen ON alarms(last_seen)")
+
+
+@migrations()
+def m004_controller_location_and_panel_indexes(db: Database) -> None:
+    """Where each controller stands (the map; set on its page), and the indexes the panel's
+    aggregate queries read: open alarms per controller, the newest episodes of the fleet."""
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(controllers)").fetchall()}
+    for column, definition in (
+        ("latitude", "REAL CHECK (latitude BETWEEN -90 AND 90)"),
+        ("longitude", "REAL CHECK (longitude BETWEEN -180 AND 180)"),
+        ("address", "TEXT"),
+    ):
+        if column not in columns:
+            db.execute(f"ALTER TABLE controllers ADD COLUMN {column} {definition}")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS alarms_open_per_controller "
+        "ON alarms(controller_id, severity, acknowledged_at, first_seen) WHERE cleared_at IS NULL"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS episodes_newest ON episodes(started_at)")
