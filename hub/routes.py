@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from hub.fleet import api as fleet_api
+from hub.fleet import map as fleet_map
 from hub.fleet import views as fleet_views
 from hub.fleet.openapi import OPENAPI_PATH
 from hub.maintenance.web import tickets as ticket_views
@@ -19,7 +20,7 @@ from hub.maintenance.web import windows as window_views
 from hub.maintenance.web.common import MANAGERS, WAITLIST_READERS
 from hub.roles import Role
 from hub.routing import ANY_ROLE, CONTROLLER, PUBLIC, Route, route
-from hub.web import api, auth_views, panel, users_views
+from hub.web import api, auth_views, dashboard, users_views
 from protocol.report import ENROLL_PATH, REPORTS_PATH
 
 ADMIN: Final = {Role.ADMIN}
@@ -33,8 +34,9 @@ ROUTES: Final[tuple[Route, ...]] = (
     route("GET", "/cuenta/clave", auth_views.password_form, name="password", access=ANY_ROLE),
     route("POST", "/cuenta/clave", auth_views.change_password, name="password", access=ANY_ROLE),
     route("GET", "/api/sesion", api.whoami, name="api_session", access=ANY_ROLE),
-    # Home (placeholder until the fleet panel replaces it).
-    route("GET", "/", panel.panel, name="panel", access=ANY_ROLE),
+    # Home: the Panel (the fleet's figures for the Unidad and admins, a welcome for others).
+    route("GET", "/", dashboard.panel, name="panel", access=ANY_ROLE),
+    route("GET", "/requieren-atencion", dashboard.attention_list, name="attention", access=FLEET),
     # The controller API (docs/hub-api.md; its OpenAPI document is generated from these).
     route("POST", ENROLL_PATH, fleet_api.enroll, name="api_enroll", access=CONTROLLER),
     route("POST", REPORTS_PATH, fleet_api.post_report, name="api_reports", access=CONTROLLER),
@@ -79,6 +81,16 @@ ROUTES: Final[tuple[Route, ...]] = (
         access=FLEET,
         example="/controladores/1/intervalo",
     ),
+    route(
+        "POST",
+        r"/controladores/{controller_id:\d+}/ubicacion",
+        fleet_views.set_location,
+        name="controller_location",
+        access=FLEET,
+        example="/controladores/1/ubicacion",
+    ),
+    route("GET", "/mapa", fleet_map.map_page, name="map", access=FLEET),
+    route("GET", "/mapa.svg", fleet_map.map_svg, name="map_svg", access=FLEET),
     route("GET", "/alarmas", fleet_views.alarms_list, name="alarms", access=FLEET),
     route(
         "GET",

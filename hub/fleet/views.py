@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Invalid, NotFound
-from hub.fleet import alarms, commands, controllers, readings
+from hub.fleet import alarms, commands, controllers, location, readings
 from hub.fleet.alarms import AlarmFilter, AlarmType, Severity
 from hub.fleet.controllers import CODE_HOURS, DEFAULT_CODE_HOURS
 from hub.maintenance.tickets import Tickets
@@ -45,11 +45,19 @@ async def controller_page(request: web.Request) -> web.StreamResponse:
 
 
 def _controller_page(
-    request: web.Request, controller_id: int, errors: Mapping[str, str], *, status: int = 200
+    request: web.Request,
+    controller_id: int,
+    errors: Mapping[str, str],
+    *,
+    status: int = 200,
+    location_fields: Mapping[str, str] | None = None,
 ) -> web.Response:
     db, now = request.app[keys.db], _now(request)
     controller = controllers.get(db, controller_id)
+    place = location.get(db, controller_id)
     context: dict[str, Any] = {
+        "location": place,
+        "location_fields": place.fields() if location_fields is None else location_fields,
         "state": readings.state(db, controller, at=now),
         "controller": controller,
         "heartbeat": readings.latest_heartbeat(db, controller_id),
@@ -105,6 +113,24 @@ async def set_interval(request: web.Request) -> web.StreamResponse:
         )
     except Invalid as exc:
         return _controller_page(request, controller_id, exc.problems, status=400)
+    raise see_other(request, "controller", controller_id=str(controller_id))
+
+
+async def set_location(request: web.Request) -> web.StreamResponse:
+    """Save the controller's coordinates and address, or (``accion=quitar``) take it off
+    the map."""
+    controller_id = _id(request, "controller_id")
+    fields = await form(request)
+    db, actor, now = request.app[keys.db], current_session(request).user.actor, _now(request)
+    try:
+        if fields.get("accion") == "quitar":
+            location.remove_coordinates(db, controller_id, actor=actor, at=now)
+        else:
+            location.set_location(db, controller_id, fields, actor=actor, at=now)
+    except Invalid as exc:
+        return _controller_page(
+            request, controller_id, exc.problems, status=400, location_fields=fields
+        )
     raise see_other(request, "controller", controller_id=str(controller_id))
 
 

@@ -119,9 +119,12 @@ async def test_a_forbidden_page_says_so_in_spanish(client: Client) -> None:
     [
         (
             Role.ADMIN,
-            ["Panel", "Controladores", "Alarmas", "Tickets", "Lista de espera", "Usuarios"],
+            ["Panel", "Mapa", "Controladores", "Alarmas", "Tickets", "Lista de espera", "Usuarios"],
         ),
-        (Role.UNIDAD_ALARMAS, ["Panel", "Controladores", "Alarmas", "Tickets", "Lista de espera"]),
+        (
+            Role.UNIDAD_ALARMAS,
+            ["Panel", "Mapa", "Controladores", "Alarmas", "Tickets", "Lista de espera"],
+        ),
         (Role.GESTOR, ["Panel", "Lista de espera"]),
         (Role.MEDIACION, ["Panel"]),
     ],
