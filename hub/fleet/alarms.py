@@ -12,6 +12,7 @@ Other domains read alarms through :func:`alarm` (tickets opened from an alarm li
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -148,6 +149,12 @@ def alarm(db: HubDB, alarm_id: int) -> Alarm:
     return _alarm(row)
 
 
+def _writing(db: HubDB) -> contextlib.AbstractContextManager[object]:
+    """A transaction of its own, or nothing when the caller's (a report's) is open: a
+    savepoint around one statement costs three statements per alarm and buys nothing."""
+    return contextlib.nullcontext() if db.db.conn.in_transaction else db.db.atomic()
+
+
 def _key(node: Node | None) -> tuple[str, list[object]]:
     if node is None:
         return "a.node_network IS NULL", []
@@ -183,7 +190,7 @@ def observe(
     if kind.per_node != (node is not None):
         raise ValueError(f"{kind} alarms are {'per node' if kind.per_node else 'per controller'}")
     found = open_alarm(db, controller_id, kind, node)
-    with db.db.atomic():
+    with _writing(db):
         if found is None:
             db.db.execute(
                 "INSERT INTO alarms (controller_id, node_network, node_address, type, severity, "
@@ -218,7 +225,7 @@ def clear(
     """Close the open alarm of that key, if any; True when one was closed."""
     where, parameters = _key(node)
     where = where.replace("a.", "")
-    with db.db.atomic():
+    with _writing(db):
         cursor = db.db.execute(
             f"UPDATE alarms SET cleared_at = ? WHERE controller_id = ? AND type = ? AND {where} "  # noqa: S608
             "AND cleared_at IS NULL",
