@@ -38,10 +38,8 @@ from protocol.frame import (
     AckResult,
     Cancel,
     Frame,
-    FrameType,
     Heartbeat,
     Panic,
-    PanicKind,
     Test,
     build_frame,
 )
@@ -469,9 +467,5 @@ class StreetController:
             except Exception:
                 log.exception("a listener failed")
 
-    @property
-    def kinds(self) -> tuple[PanicKind, ...]:
-        return tuple(PanicKind)
 
-
-__all__ = ["FrameType", "Happening", "StreetController"]
+__all__ = ["Happening", "StreetController"]
