@@ -11,7 +11,9 @@ receives:
 - ``request``, and the helpers ``url('route-name', **parts)``, ``static('file.css')``,
   ``csrf_field()`` (the hidden input every POST form must contain) and ``csrf_token()``.
 
-Filters: ``fecha`` (a timestamp as ``25-11-2025 14:05`` in the hub's time zone).
+Filters: ``fecha`` (a timestamp as ``25-11-2025 14:05`` in the hub's time zone) and
+``numero`` (a number as people in Chile write it: ``13,40``, ``1.234``; ``numero(1)`` gives
+one decimal). Templates may add their own stylesheets and scripts in ``{% block head %}``.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def setup_templates(app: web.Application) -> None:
         loader=jinja2.PackageLoader("hub", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        filters={"fecha": _format_time},
+        filters={"fecha": _format_time, "numero": format_number},
     )
     env.globals.update(csrf_field=_csrf_field, csrf_token=_csrf_token)
     app[aiohttp_jinja2.static_root_key] = STATIC_PREFIX.rstrip("/")
@@ -84,6 +86,14 @@ def _format_time(context: jinja2.runtime.Context, timestamp: float | None) -> st
         return "—"
     zone = ZoneInfo(context["request"].app[keys.config].timezone)
     return datetime.fromtimestamp(timestamp, zone).strftime("%d-%m-%Y %H:%M")
+
+
+def format_number(value: float | int | None, decimals: int = 0) -> str:
+    """``value`` in es-CL: ``.`` between thousands, ``,`` before decimals; "—" for None."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def render(
