@@ -3,13 +3,19 @@
 One line per route (see :mod:`hub.routing` for ``access``). Routes of one path share its
 name. A path with parameters gives an ``example`` the route walk test can request. Group
 your domain's routes under a comment; keep the views thin (in ``hub/web/`` or your
-domain's web module).
+domain's web module). Gestión Territorial, Enlace Comunitario and Mediación keep their
+routes in their own ``routes.py``, added at the end.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from hub.enlace.demandas import routes as demandas
+from hub.enlace.diagnostico import routes as diagnostico
+from hub.enlace.instrumentos import routes as instrumentos
+from hub.enlace.mesas import routes as mesas
+from hub.enlace.planes import routes as planes
 from hub.fleet import api as fleet_api
 from hub.fleet import map as fleet_map
 from hub.fleet import views as fleet_views
@@ -18,8 +24,10 @@ from hub.maintenance.web import tickets as ticket_views
 from hub.maintenance.web import waitlist as waitlist_views
 from hub.maintenance.web import windows as window_views
 from hub.maintenance.web.common import MANAGERS, WAITLIST_READERS
+from hub.mediacion import routes as mediacion
 from hub.roles import Role
 from hub.routing import ANY_ROLE, CONTROLLER, PUBLIC, Route, route
+from hub.territory import routes as territory
 from hub.web import api, auth_views, dashboard, users_views
 from protocol.report import ENROLL_PATH, REPORTS_PATH
 
@@ -322,4 +330,12 @@ ROUTES: Final[tuple[Route, ...]] = (
         access=MANAGERS,
         example="/lista-espera/1/programar",
     ),
+    # Gestión Territorial, Enlace Comunitario and Mediación (their own tables).
+    *territory.ROUTES,
+    *diagnostico.ROUTES,
+    *instrumentos.ROUTES,
+    *planes.ROUTES,
+    *mesas.ROUTES,
+    *demandas.ROUTES,
+    *mediacion.ROUTES,
 )

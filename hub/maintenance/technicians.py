@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hub.errors import Invalid, NotFound
-from hub.maintenance.fields import FormReader
+from hub.forms import FormReader
 from hub.maintenance.phones import chilean_phone, shown
 from hub.storage import Actor, HubDB, Subject
 

@@ -23,8 +23,8 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 from hub.errors import Invalid, NotFound
+from hub.forms import FormReader, positive_id
 from hub.maintenance import lookup
-from hub.maintenance.fields import FormReader, positive_id
 from hub.maintenance.history import TICKETS, StatusChange, StatusLog, check_transition
 from hub.maintenance.phones import shown
 from hub.maintenance.technicians import Technicians

@@ -21,8 +21,8 @@ from enum import StrEnum
 from typing import Any, Final
 
 from hub.errors import Invalid, NotFound
+from hub.forms import FormReader
 from hub.maintenance import lookup
-from hub.maintenance.fields import FormReader
 from hub.maintenance.history import WAITLIST, StatusChange, StatusLog, check_transition
 from hub.maintenance.phones import chilean_phone, shown
 from hub.maintenance.tickets import (

@@ -20,8 +20,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from hub.errors import Invalid, NotFound
+from hub.forms import FormReader
 from hub.maintenance import lookup
-from hub.maintenance.fields import FormReader
 from hub.storage import Actor, HubDB, Subject
 
 PAST_START_GRACE_S: Final = 300.0

@@ -10,8 +10,14 @@ from __future__ import annotations
 from typing import Final
 
 from hub import territory
+from hub.enlace.demandas import storage as demandas
+from hub.enlace.diagnostico import storage as diagnostico
+from hub.enlace.instrumentos import storage as instrumentos
+from hub.enlace.mesas import storage as mesas
+from hub.enlace.planes import storage as planes
 from hub.fleet import schema as fleet
 from hub.maintenance import storage as maintenance
+from hub.mediacion import storage as mediacion
 from hub.storage import accounts, audit
 from hub.storage.migrations import MigrationSet
 
@@ -21,4 +27,10 @@ MIGRATION_SETS: Final[tuple[MigrationSet, ...]] = (
     territory.migrations,
     fleet.migrations,
     maintenance.migrations,
+    diagnostico.migrations,
+    instrumentos.migrations,
+    planes.migrations,
+    mesas.migrations,
+    demandas.migrations,
+    mediacion.migrations,
 )

@@ -44,10 +44,12 @@ NAV: Final = (
     NavSection(
         "Gestión Territorial",
         (
+            NavLink("Territorios", "territorios"),
             NavLink("Barrios", "barrios"),
             NavLink("Diagnósticos", "diagnosticos"),
-            NavLink("Planes", "planes"),
-            NavLink("Mesas", "mesas"),
+            NavLink("Instrumentos", "instrumentos"),
+            NavLink("Planes de acción", "planes"),
+            NavLink("Mesas de seguridad", "mesas"),
             NavLink("Demandas", "demandas"),
         ),
     ),

@@ -18,7 +18,7 @@ one decimal). Templates may add their own stylesheets and scripts in ``{% block 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -52,7 +52,7 @@ def setup_templates(app: web.Application) -> None:
         loader=jinja2.PackageLoader("hub", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        filters={"fecha": _format_time, "numero": format_number},
+        filters=_FILTERS,
     )
     env.globals.update(csrf_field=_csrf_field, csrf_token=_csrf_token)
     app[aiohttp_jinja2.static_root_key] = STATIC_PREFIX.rstrip("/")
@@ -94,6 +94,12 @@ def format_number(value: float | int | None, decimals: int = 0) -> str:
         return "—"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+_FILTERS: Final[Mapping[str, Callable[..., str]]] = {
+    "fecha": _format_time,
+    "numero": format_number,
+}
 
 
 def render(

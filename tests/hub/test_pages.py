@@ -9,11 +9,13 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
+from hub import keys
 from hub.app import create_app
 from hub.config import HubConfig
 from hub.roles import Role
 from hub.routes import ROUTES
 from hub.routing import PUBLIC, route
+from hub.web.nav import NAV
 from tests.hub.conftest import (
     PASSWORD,
     Client,
@@ -115,28 +117,28 @@ async def test_a_forbidden_page_says_so_in_spanish(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "links"),
+    ("role", "present", "absent"),
     [
-        (
-            Role.ADMIN,
-            ["Panel", "Mapa", "Controladores", "Alarmas", "Tickets", "Lista de espera", "Usuarios"],
-        ),
-        (
-            Role.UNIDAD_ALARMAS,
-            ["Panel", "Mapa", "Controladores", "Alarmas", "Tickets", "Lista de espera"],
-        ),
-        (Role.GESTOR, ["Panel", "Lista de espera"]),
-        (Role.MEDIACION, ["Panel"]),
+        (Role.ADMIN, ["Panel", "Mapa", "Controladores", "Usuarios", "Barrios"], []),
+        (Role.UNIDAD_ALARMAS, ["Panel", "Mapa", "Controladores", "Lista de espera"], ["Usuarios"]),
+        (Role.GESTOR, ["Panel", "Lista de espera", "Barrios"], ["Controladores", "Usuarios"]),
+        (Role.MEDIACION, ["Panel", "Barrios"], ["Controladores", "Usuarios", "Lista de espera"]),
     ],
 )
 async def test_navigation_shows_what_the_role_may_open(
-    client: Client, role: Role, links: list[str]
+    client: Client, role: Role, present: list[str], absent: list[str]
 ) -> None:
     add_user(client, role, email="p@maipu.cl")
     await log_in(client, "p@maipu.cl")
     html = await (await client.get("/")).text()
     nav = html[html.index("<nav") : html.index("</nav>")]
-    assert re.findall(r'<a href="[^"]+"[^>]*>([^<]+)</a>', nav) == links
+    shown = re.findall(r'<a href="[^"]+"[^>]*>([^<]+)</a>', nav)
+    table = client.app[keys.routes]
+    expected = [
+        link.label for section in NAV for link in section.links if table.admits(link.route, role)
+    ]
+    assert shown == expected
+    assert set(present) <= set(shown) and not set(absent) & set(shown)
     assert 'aria-current="page">Panel' in nav
 
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from hub import forms as fields
 from hub import keys
-from hub.maintenance import fields, lookup
+from hub.maintenance import lookup
 from hub.maintenance.technicians import Technician
 from hub.roles import Role
 from hub.storage import Actor, AuditEntry, User

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Invalid
+from hub.forms import positive_id
 from hub.maintenance import lookup
-from hub.maintenance.fields import positive_id
 from hub.maintenance.technicians import Technician, Technicians, read_technician_form
 from hub.maintenance.tickets import (
     Priority,

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Invalid
+from hub.forms import positive_id
 from hub.maintenance import lookup
-from hub.maintenance.fields import positive_id
 from hub.maintenance.web.common import (
     actor,
     audit_trail,

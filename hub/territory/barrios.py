@@ -1,9 +1,10 @@
-"""Barrios: the neighbourhoods the municipality works with, by name.
+"""Barrios: the neighbourhoods the municipality works with.
 
-A minimal table for now (migration set ``territory``): an id, a unique name and when it
-was created, so an enrollment code and a controller can name their barrio. The Enlace
-Comunitario work owns barrios in a later step and extends this set with new migrations
-(numbered from 2); keep :func:`get_or_create`, :func:`get` and :func:`all_barrios`.
+Migration set ``territory`` (see :mod:`hub.territory.storage` for its later migrations):
+``barrios`` has an id, a unique name and when it was created, so an enrollment code and a
+controller can name their barrio; the Gestión Territorial pages add its territorio, its
+limits and its caracterización sociodemográfica. Keep :func:`get_or_create`, :func:`get`
+and :func:`all_barrios`: the fleet uses them.
 
 Names are compared without regard to ASCII case and runs of spaces: ``villa  los
 héroes`` finds ``Villa Los Héroes``.
@@ -15,32 +16,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from sqlite_utils import Database
-
 from hub.errors import Invalid, NotFound
 from hub.storage.audit import Actor, Subject
-from hub.storage.migrations import MigrationSet
 
-if TYPE_CHECKING:  # hub.storage.schema imports this module while hub.storage loads
+if TYPE_CHECKING:  # hub.storage.schema imports this package while hub.storage loads
     from hub.storage import HubDB
 
 MAX_NAME: Final = 80
-
-migrations: Final = MigrationSet("territory")
-
-
-@migrations()
-def m001_barrios(db: Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE barrios (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL,
-            created_at REAL NOT NULL
-        ) STRICT
-        """
-    )
-    db.execute("CREATE UNIQUE INDEX barrios_name ON barrios(name COLLATE NOCASE)")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Reading the maintenance forms: text, choices, ids, numbers, dates and local times,
-each problem kept under its field's name with a Spanish message.
+"""Reading the hub's forms: text, choices, ids, numbers, dates and local times, each
+problem kept under its field's name with a Spanish message.
 
 :class:`FormReader` collects every problem of a form and :meth:`FormReader.done` raises
 one :class:`~hub.errors.Invalid` with all of them, so the page marks every field at once.
@@ -75,6 +75,20 @@ class FormReader:
         self.fail(name, message)
         return low
 
+    def optional_number(
+        self, name: str, message: str, *, low: float, high: float, whole: bool = False
+    ) -> float | None:
+        """An optional number (``1.234,5`` or ``1234.5`` both read), None when empty;
+        ``message`` when it is not a number between ``low`` and ``high`` (or not ``whole``)."""
+        value = self.raw(name)
+        if not value:
+            return None
+        number = parse_number(value)
+        if number is None or not low <= number <= high or (whole and number != int(number)):
+            self.fail(name, message)
+            return None
+        return number
+
     def day(self, name: str, *, required: str = "") -> date | None:
         """A date typed as ``AAAA-MM-DD`` (what ``<input type="date">`` sends)."""
         return self._parse(name, required, _date, "Escriba la fecha como AAAA-MM-DD.")
@@ -105,6 +119,21 @@ class FormReader:
         """Raise :class:`Invalid` with every problem found, if any."""
         if self.problems:
             raise Invalid(self.problems)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as people type it in Chile (``1.234,5``, ``1234,5``) or as a form sends it
+    (``1234.5``); None when it is not one."""
+    text = text.strip().replace(" ", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
+        text = text.replace(".", "")  # 1.234 and 1.234.567: thousands
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
 
 
 def positive_id(value: str) -> int | None:

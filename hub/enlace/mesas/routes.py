@@ -1,0 +1,9 @@
+"""The routes of Mesas de Seguridad Focalizadas (added to the hub's table in :mod:`hub.routes`)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hub.routing import Route
+
+ROUTES: Final[tuple[Route, ...]] = ()

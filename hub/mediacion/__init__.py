@@ -1,0 +1,2 @@
+"""Mediación comunitaria: cases between neighbours, with minimal personal data, seen only
+by the mediación role and admins."""

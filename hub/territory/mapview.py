@@ -1,0 +1,58 @@
+"""A barrio's map as the pages draw it: its limits and any geometries on top, projected
+into one SVG by the server (no tiles, nothing from the internet).
+
+Views build a :class:`MapView` with :func:`map_view`; templates draw it with the ``mapa``
+macro of ``territory/mapa.html``::
+
+    {% from "territory/mapa.html" import mapa %}
+    {{ mapa(view, "Focos del barrio") }}
+
+Each :class:`MapItem` takes CSS classes (``foco hotspot``) that ``sereno.css`` colours, a
+label (the SVG ``<title>``, read on hover and by screen readers) and an optional link. The
+SVG carries its projection in ``data-frame`` so the drawing tool can turn a click back into
+longitude and latitude.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from hub.territory.geo import Frame, Geometry
+
+
+@dataclass(frozen=True)
+class MapItem:
+    geometry: Geometry
+    label: str
+    css: str = ""
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class MapView:
+    frame: Frame
+    limits: Geometry | None
+    items: list[MapItem] = field(default_factory=list)
+
+    @property
+    def data_frame(self) -> str:
+        f = self.frame
+        return f"{f.west},{f.south},{f.east},{f.north},{f.width},{f.height},{f.margin}"
+
+    def limits_path(self) -> str:
+        return self.frame.path(self.limits) if self.limits is not None else ""
+
+
+def map_view(
+    limits: Geometry | None,
+    items: Iterable[MapItem] = (),
+    *,
+    width: int = 640,
+    height: int = 480,
+) -> MapView | None:
+    """The map of a barrio with ``limits`` and ``items``; None when there is nothing to
+    place (no limits and no geometries), so the page can say so instead."""
+    listed = list(items)
+    frame = Frame.around([limits, *(item.geometry for item in listed)], width=width, height=height)
+    return None if frame is None else MapView(frame, limits, listed)
