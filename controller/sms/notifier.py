@@ -13,6 +13,11 @@
   Twilio did accept may still produce a second SMS on retry: for an alarm, twice beats never.
 - **Record.** Every attempt becomes an :class:`SmsAttempt` in the ledger (attempt number,
   UTC time, outcome, Twilio status, SID, error code and message).
+- **Memory.** Messages are created through twilio's ``Client`` and the ``Version`` of the
+  2010 API (:class:`MessagesEndpoint`), the layer twilio's generated ``MessageList`` calls,
+  not through ``client.messages``: that attribute imports ``twilio.rest.api`` and with it
+  every resource of the 2010 API (88 modules, about 7 MB of a controller's 60 MB) on the
+  first alert. ``docs/sms.md`` (Memory) has the figures.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from typing import Any, Final, Literal, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+from twilio.base.domain import Domain
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.version import Version
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -41,6 +48,9 @@ ResultOutcome = Literal["accepted", "failed", "skipped"]
 #: Twilio error codes worth another try even though they come with a 4xx status.
 RETRYABLE_CODES: Final = frozenset({20429, 21611})
 _LOOPBACK: Final = frozenset({"127.0.0.1", "::1", "localhost"})
+#: Where twilio's ``client.api.v2010`` sends requests (``twilio.rest.api.ApiBase``, ``V2010``).
+TWILIO_API_DOMAIN: Final = "https://api.twilio.com"
+TWILIO_API_VERSION: Final = "2010-04-01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +210,50 @@ class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]
         return super().request(method, rebase_url(url, self.api_base), *args, **kwargs)
 
 
+class MessagesEndpoint:
+    """Twilio's Messages resource (``POST /2010-04-01/Accounts/{sid}/Messages.json``).
+
+    What ``client.messages.create_async`` does, minus the import of every other resource:
+    the same form fields and headers as twilio's generated ``MessageList.create_async``,
+    sent by the official ``Client`` (authentication, user agent, region and edge) through
+    ``twilio.base.version.Version``, which turns an error answer into the same
+    :class:`~twilio.base.exceptions.TwilioRestException`. Returns the message resource as
+    Twilio sent it (a ``dict``: ``sid``, ``status``…).
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._version = Version(Domain(client, TWILIO_API_DOMAIN), TWILIO_API_VERSION)
+        self.uri = f"/Accounts/{client.account_sid}/Messages.json"
+
+    async def create_async(
+        self,
+        *,
+        to: str,
+        body: str,
+        from_: str | None = None,
+        messaging_service_sid: str | None = None,
+        status_callback: str | None = None,
+    ) -> dict[str, Any]:
+        fields = {
+            "To": to,
+            "StatusCallback": status_callback,
+            "From": from_,
+            "MessagingServiceSid": messaging_service_sid,
+            "Body": body,
+        }
+        data = {name: value for name, value in fields.items() if value is not None}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        payload = await self._version.create_async(
+            method="POST", uri=self.uri, data=data, headers=headers
+        )
+        if not isinstance(payload, dict):
+            raise TwilioException(f"Twilio answered without a message resource: {payload!r}")
+        return payload
+
+
 @dataclass(frozen=True, slots=True)
 class _Failure:
     retryable: bool
@@ -250,7 +304,7 @@ class SmsNotifier:
         self._clock = clock
         self._in_flight: set[str] = set()
         self._http: RebasedAsyncHttpClient | None = None
-        self._client: Any = None
+        self._messages: MessagesEndpoint | None = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -265,17 +319,18 @@ class SmsNotifier:
 
     async def aclose(self) -> None:
         """Close the twilio client's aiohttp session; the notifier may be used again later."""
-        http, self._http, self._client = self._http, None, None
+        http, self._http, self._messages = self._http, None, None
         if http is not None:
             await http.close()
 
-    def _twilio(self) -> Any:
-        if self._client is None:
+    def _endpoint(self) -> MessagesEndpoint:
+        if self._messages is None:
             self._http = RebasedAsyncHttpClient(self.settings.api_base)
-            self._client = Client(
+            client = Client(
                 self.settings.account_sid, self.settings.auth_token, http_client=self._http
             )
-        return self._client
+            self._messages = MessagesEndpoint(client)
+        return self._messages
 
     async def send(self, message: OutgoingSms) -> SmsResult:
         """Send one message (see :meth:`send_all`)."""
@@ -322,7 +377,7 @@ class SmsNotifier:
                 except Exception as exc:  # every failure is recorded, none escapes to the caller
                     failure = _classify(exc, policy.attempt_timeout_s)
                 else:
-                    sid, status = str(created.sid), str(created.status)
+                    sid, status = str(created.get("sid")), str(created.get("status"))
                     self._record(message, attempt_no, "accepted", status=status, sid=sid)
                     return SmsResult(message.key, message.to, "accepted", attempt_no, sid, status)
             last = not failure.retryable or attempt_no == policy.attempts
@@ -345,16 +400,15 @@ class SmsNotifier:
             error_message=failure.error_message,
         )
 
-    async def _create(self, message: OutgoingSms) -> Any:
+    async def _create(self, message: OutgoingSms) -> dict[str, Any]:
         settings = self.settings
-        params: dict[str, Any] = {"to": message.to, "body": message.body}
-        if settings.from_number is not None:
-            params["from_"] = settings.from_number
-        if settings.messaging_service_sid is not None:
-            params["messaging_service_sid"] = settings.messaging_service_sid
-        if settings.status_callback is not None:
-            params["status_callback"] = settings.status_callback
-        return await self._twilio().messages.create_async(**params)
+        return await self._endpoint().create_async(
+            to=message.to,
+            body=message.body,
+            from_=settings.from_number,
+            messaging_service_sid=settings.messaging_service_sid,
+            status_callback=settings.status_callback,
+        )
 
     def _record(
         self,
