@@ -9,6 +9,8 @@ from pathlib import Path
 
 import aiohttp
 
+from hub import keys as hub_keys
+from sereno.demo.hub import DEMO_BARRIO, DEMO_PLACE
 from sereno.demo.site import DemoSite
 
 
@@ -65,8 +67,31 @@ async def test_the_demo_hub_shows_the_controller_and_its_episode(tmp_path: Path)
             assert stopped is None
             assert site.controller_app is not None
             assert (await site.press(2, "test")).acked
-    # A second run in the same folder keeps the login and the enrollment.
+    # A second run in the same folder keeps the logins and the enrollment.
     again = DemoSite(tmp_path, homes=2)
     async with again.running():
-        assert again.login is not None
+        assert again.login is not None and again.gestora_login is not None
         assert again.login.password == site.login.password
+        assert site.gestora_login is not None
+        assert again.gestora_login.password == site.gestora_login.password
+        assert again.hub is not None
+        db = again.hub.app[hub_keys.db]
+        assert db.db.execute("SELECT COUNT(*) FROM territorio_gestores").fetchone()[0] == 1
+
+
+async def test_the_demo_gestora_works_the_demo_barrio(tmp_path: Path) -> None:
+    site = DemoSite(tmp_path, homes=2)
+    async with site.running():
+        assert site.gestora_login is not None and site.hub is not None
+        login = site.gestora_login
+        db = site.hub.app[hub_keys.db]
+        placed = db.db.execute(
+            "SELECT b.name, c.latitude, c.longitude FROM controllers c "
+            "JOIN barrios b ON b.id = c.barrio_id"
+        ).fetchone()
+        assert placed == (DEMO_BARRIO, *DEMO_PLACE)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            await _log_in(session, login.url, login.email, login.password)
+            barrios = await _page(session, f"{login.url}/barrios")
+            assert DEMO_BARRIO in barrios
+            assert (await session.get(f"{login.url}/controladores")).status == 403

@@ -91,6 +91,13 @@ class Console:
                 f"{login.password}; el controlador reporta cada 10 s)",
                 file=self.out,
             )
+        if self.site.gestora_login is not None:
+            login = self.site.gestora_login
+            print(
+                f"Gestión territorial: usuario {login.email}, contraseña {login.password} "
+                "(barrio Villa Los Aromos: diagnóstico, plan de acción, mesas)",
+                file=self.out,
+            )
         print("Casas de la cuadra:", file=self.out)
         for home in self.site.homes.values():
             print(f"  {home.number}: {home.label}, nodo {home.node_address}", file=self.out)

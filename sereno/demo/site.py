@@ -41,7 +41,7 @@ from node.config import ButtonsConfig, NodeConfig
 from node.exchange import SendResult
 from protocol.airtime import rylr998_airtime_ms
 from protocol.frame import PanicKind
-from sereno.demo.hub import DemoLogin, demo_login, enrolled
+from sereno.demo.hub import DemoLogin, demo_login, enrolled, gestora_login
 from sereno.demo.report import PressReport
 from sereno.sms_sandbox import SandboxConfig
 from sereno.sms_sandbox.server import RunningSandbox, running_sandbox
@@ -142,6 +142,7 @@ class DemoSite:
         self.hub_port = hub_port
         self.hub: RunningHub | None = None
         self.login: DemoLogin | None = None
+        self.gestora_login: DemoLogin | None = None
         self.controller_app: ControllerApp | None = None
         self.controller_factory = MockFactory()
         self._emulators: list[Rylr998Emulator] = []
@@ -206,6 +207,7 @@ class DemoSite:
         config = self._controller_config()
         if self.hub is not None:
             self.login = await demo_login(self.hub, self.workdir)
+            self.gestora_login = await gestora_login(self.hub, self.workdir)
             config = await enrolled(self.hub, config)
         keys_file = self.workdir / "claves.txt"
         keys = self._keys(keys_file)
