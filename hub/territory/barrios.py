@@ -12,17 +12,24 @@ héroes`` finds ``Villa Los Héroes``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from hub.errors import Invalid, NotFound
 from hub.storage.audit import Actor, Subject
+from hub.territory.geo import Geometry, load
 
 if TYPE_CHECKING:  # hub.storage.schema imports this package while hub.storage loads
     from hub.storage import HubDB
 
 MAX_NAME: Final = 80
+AGE_BANDS: Final[tuple[str, ...]] = ("0-14", "15-29", "30-44", "45-64", "65+")
+"""The age bands of ``barrios.grupos_etarios`` (band → people), youngest first."""
+GSE_GROUPS: Final[tuple[str, ...]] = ("AB", "C1a", "C1b", "C2", "C3", "D", "E")
+"""The socioeconomic groups of ``barrios.gse`` (group → percent of households), as the
+AIM (Asociación de Investigadores de Mercado) names them, highest first."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,53 @@ def get_or_create(db: HubDB, name: str, *, actor: Actor, at: float) -> Barrio:
             raise
         return found
     return Barrio(barrio_id, name, at)
+
+
+@dataclass(frozen=True)
+class BarrioProfile:
+    """A barrio as the Enlace modules read it: its territorio, sector, caracterización
+    sociodemográfica and limits. ``grupos_etarios`` and ``gse`` hold only the bands and
+    groups given (in the order of :data:`AGE_BANDS` and :data:`GSE_GROUPS`)."""
+
+    barrio: Barrio
+    territorio_id: int | None
+    territorio: str | None
+    sector: str
+    poblacion: int | None
+    grupos_etarios: dict[str, int]
+    gse: dict[str, float]
+    fuente: str
+    limites: Geometry | None
+    updated_at: float | None = None
+
+
+def profile(hub: HubDB, barrio_id: int) -> BarrioProfile:
+    """The barrio's profile; :class:`NotFound` when it does not exist (scope is the
+    caller's: check it first with :func:`hub.territory.scope.require_barrio`)."""
+    row = hub.db.execute(
+        "SELECT b.id, b.name, b.created_at, b.territorio_id, t.name, b.sector, b.poblacion, "
+        "b.grupos_etarios, b.gse, b.fuente_sociodemografica, b.limites, b.updated_at "
+        "FROM barrios b LEFT JOIN territorios t ON t.id = b.territorio_id WHERE b.id = ?",
+        [barrio_id],
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No existe el barrio {barrio_id}.")
+    ages = _object(row[7])
+    gse = _object(row[8])
+    return BarrioProfile(
+        barrio=Barrio(int(row[0]), str(row[1]), float(row[2])),
+        territorio_id=row[3],
+        territorio=row[4],
+        sector=str(row[5]),
+        poblacion=row[6],
+        grupos_etarios={band: int(ages[band]) for band in AGE_BANDS if band in ages},
+        gse={group: float(gse[group]) for group in GSE_GROUPS if group in gse},
+        fuente=str(row[9]),
+        limites=load(row[10]),
+        updated_at=row[11],
+    )
+
+
+def _object(text: str | None) -> dict[str, Any]:
+    data = json.loads(text) if text else {}
+    return data if isinstance(data, dict) else {}

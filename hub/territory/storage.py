@@ -61,3 +61,20 @@ def m002_territorios(db: Database) -> None:
     db.execute("CREATE INDEX territorio_gestores_user ON territorio_gestores(user_id)")
     db.execute("ALTER TABLE barrios ADD COLUMN territorio_id INTEGER REFERENCES territorios(id)")
     db.execute("CREATE INDEX barrios_territorio ON barrios(territorio_id)")
+
+
+@migrations()
+def m003_barrio_profile(db: Database) -> None:
+    """The barrio's sector, caracterización sociodemográfica (population, age bands as a
+    JSON object band → people, GSE as a JSON object group → percent, and its source) and
+    its limits (GeoJSON Polygon or MultiPolygon text, checked by :mod:`hub.territory.geo`)."""
+    for column in (
+        "sector TEXT NOT NULL DEFAULT ''",
+        "poblacion INTEGER",
+        "grupos_etarios TEXT NOT NULL DEFAULT '{}'",
+        "gse TEXT NOT NULL DEFAULT '{}'",
+        "fuente_sociodemografica TEXT NOT NULL DEFAULT ''",
+        "limites TEXT",
+        "updated_at REAL",
+    ):
+        db.execute(f"ALTER TABLE barrios ADD COLUMN {column}")
