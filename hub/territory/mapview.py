@@ -9,16 +9,24 @@ macro of ``territory/mapa.html``::
 
 Each :class:`MapItem` takes CSS classes (``foco hotspot``) that ``sereno.css`` colours, a
 label (the SVG ``<title>``, read on hover and by screen readers) and an optional link. The
-SVG carries its projection in ``data-frame`` so the drawing tool can turn a click back into
-longitude and latitude.
+SVG carries its projection in ``data-frame`` so the drawing tool (``static/dibujo.js``) can
+turn a click back into longitude and latitude.
+
+A form where people draw needs a map even when there is nothing to frame yet (a barrio
+with no limits): pass ``fallback=MAIPU`` (or any :class:`Frame`) to :func:`map_view`, or
+use :func:`default_view`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Final
 
 from hub.territory.geo import Frame, Geometry
+
+MAIPU: Final = Frame(west=-70.83, south=-33.56, east=-70.70, north=-33.46)
+"""The comuna of Maipú: the frame of a map with nothing on it yet."""
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,19 @@ def map_view(
     *,
     width: int = 640,
     height: int = 480,
+    fallback: Frame | None = None,
 ) -> MapView | None:
-    """The map of a barrio with ``limits`` and ``items``; None when there is nothing to
-    place (no limits and no geometries), so the page can say so instead."""
+    """The map of a barrio with ``limits`` and ``items``. When there is nothing to place
+    (no limits and no geometries): the ``fallback`` frame (resized to ``width`` ×
+    ``height``) if given, so people can still draw; None otherwise, so the page can say so
+    instead."""
     listed = list(items)
     frame = Frame.around([limits, *(item.geometry for item in listed)], width=width, height=height)
+    if frame is None and fallback is not None:
+        frame = replace(fallback, width=width, height=height)
     return None if frame is None else MapView(frame, limits, listed)
+
+
+def default_view(*, width: int = 640, height: int = 480) -> MapView:
+    """An empty map of Maipú (:data:`MAIPU`), to draw on."""
+    return MapView(replace(MAIPU, width=width, height=height), None, [])
