@@ -1,0 +1,89 @@
+"""Status flows with a transitions table and a status history, shared by the demandas and
+the Mediación Comunitaria cases.
+
+A status is a ``StrEnum`` with a Spanish ``label``; a flow's transitions table maps each
+status to those it may move to. :func:`check_transition` refuses, in Spanish, a move the
+table does not allow and lists the allowed ones. :class:`StatusHistory` keeps every change
+(who, when, from, to, note) in the record's own history table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from hub.errors import Invalid
+from hub.storage import Actor, HubDB
+
+
+class Status(Protocol, Hashable):
+    @property
+    def label(self) -> str: ...
+
+
+S = TypeVar("S", bound=Status)
+
+
+def check_transition(
+    current: S, to: S, transitions: Mapping[S, tuple[S, ...]], *, the: str, one: str
+) -> None:
+    """:class:`Invalid` on the ``estado`` field unless ``transitions`` allow ``current`` →
+    ``to`` (on the whole form when ``current`` is an end, whose page shows no status form);
+    ``the`` / ``one`` name the record (``"La demanda"``, ``"Una demanda"``)."""
+    if to == current:
+        raise Invalid(f"{the} ya está «{to.label}».", field="estado")
+    allowed = transitions[current]
+    if not allowed:
+        raise Invalid(f"{the} está «{current.label}» y ya no cambia de estado.")
+    if to not in allowed:
+        options = ", ".join(f"«{status.label}»" for status in allowed)
+        raise Invalid(
+            f"{one} «{current.label}» no puede pasar a «{to.label}». "
+            f"Desde «{current.label}» puede pasar a: {options}.",
+            field="estado",
+        )
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: float
+    actor: str
+    desde: str | None
+    """None for the record's creation."""
+    hacia: str
+    nota: str
+
+
+class StatusHistory:
+    """One history table (``table``, keyed by ``key``): ``demanda_estados`` / ``demanda_id``."""
+
+    def __init__(self, hub: HubDB, table: str, key: str) -> None:
+        self._hub = hub
+        self._table = table
+        self._key = key
+
+    def add(
+        self,
+        record_id: int,
+        desde: str | None,
+        hacia: str,
+        *,
+        nota: str = "",
+        actor: Actor,
+        at: float,
+    ) -> None:
+        self._hub.db.execute(
+            f"INSERT INTO {self._table} ({self._key}, at, actor, desde, hacia, nota) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [record_id, at, actor.label, desde, hacia, nota],
+        )
+
+    def of(self, record_id: int) -> list[StatusChange]:
+        """The record's changes, oldest first."""
+        rows = self._hub.db.execute(
+            f"SELECT at, actor, desde, hacia, nota FROM {self._table} "  # noqa: S608
+            f"WHERE {self._key} = ? ORDER BY at, id",
+            [record_id],
+        ).fetchall()
+        return [StatusChange(*row) for row in rows]
