@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from hub.enlace.planes import views, views_acciones
+from hub.enlace.planes import exports, views, views_acciones
 from hub.enlace.web import READERS, WRITERS
 from hub.routing import Handler, Route, route
 
@@ -25,8 +25,14 @@ _O: Final = r"/objetivos/{objetivo_id:\d+}"
 _A: Final = r"/acciones/{accion_id:\d+}"
 
 ROUTES: Final[tuple[Route, ...]] = (
+    _get("/planes", exports.planes_list, "planes"),
     _get(f"{_B}/plan", views.plan_page, "plan", "/barrios/1/plan"),
     _post(f"{_B}/plan", views.create_plan, "plan", "/barrios/1/plan"),
+    _get(f"{_B}/plan.csv", exports.plan_csv, "plan_csv", "/barrios/1/plan.csv"),
+    _get(f"{_B}/plan/gantt", exports.gantt_page, "gantt", "/barrios/1/plan/gantt"),
+    _get(f"{_B}/plan/gantt.svg", exports.gantt_svg_file, "gantt_svg", "/barrios/1/plan/gantt.svg"),
+    _get(f"{_B}/plan/minuta", exports.minuta_page, "minuta", "/barrios/1/plan/minuta"),
+    _get(f"{_B}/plan/minuta.csv", exports.minuta_csv, "minuta_csv", "/barrios/1/plan/minuta.csv"),
     _get(_P, views.plan_detail, "plan_detail", "/planes/1"),
     _post(_P, views.update_plan, "plan_detail", "/planes/1"),
     _post(f"{_P}/cerrar", views.close_plan, "plan_cerrar", "/planes/1/cerrar"),
