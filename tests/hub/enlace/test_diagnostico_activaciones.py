@@ -15,6 +15,7 @@ import pytest
 from hub.enlace.diagnostico.activaciones import activity, bar_chart, circle_radius
 from hub.storage import HubDB
 from tests.hub.enlace.conftest import MARKER, World
+from tests.hub.test_fleet_support import enrolled, episode, event, make_report, send
 
 ZONE = ZoneInfo("America/Santiago")
 
@@ -163,3 +164,19 @@ async def test_the_csv_lists_each_activation_in_local_time(fleet: World) -> None
         ("2026-11-25 08:00", "Miércoles", "8", "PANICO"),
     ]
     assert found[0]["controlador"] == f"Plaza {MARKER}"
+
+
+async def test_an_episode_reported_through_the_fleet_api_is_counted(world: World) -> None:
+    who = await enrolled(world.client, name=f"Esquina {MARKER}", barrio=world.norte.name)
+    started = local(2027, 1, 10, 21, 5)  # domingo 21:05
+    sent = world.clock.now
+    body = episode(
+        started=started, kind="ALERTA_SILENCIOSA", ended_at=started + 60, end_reason="expired"
+    )
+    await send(world.client, who, make_report(who, event(body, at=started + 61), at=sent))
+    found = activity(world.hub, world.norte.id, date(2027, 1, 10), date(2027, 1, 10), ZONE)
+    assert [(a.kind, a.kind_label) for a in found.activations] == [
+        ("ALERTA_SILENCIOSA", "Alerta silenciosa")
+    ]
+    assert found.by_hour[21] == 1 and found.by_weekday[6] == 1
+    assert activity(world.hub, world.sur.id, date(2027, 1, 10), date(2027, 1, 10), ZONE).total == 0
