@@ -10,7 +10,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.enlace.history import history_of
-from hub.enlace.instrumentos.csvfile import HEADERS, MAX_BYTES, MAX_ROWS
+from hub.enlace.instrumentos.csvfile import HEADERS, LABELS, MAX_BYTES, MAX_ROWS
 from hub.enlace.instrumentos.fuentes import (
     FUENTE_LABELS,
     SUBJECT,
@@ -245,6 +245,7 @@ def _preview_page(
         "shown": parsed.rows[:PREVIEW_ROWS],
         "problems": parsed.problems[:MAX_PROBLEMS_SHOWN],
         "outside": sum(1 for row in parsed.rows if row.fuera),
+        "labels": LABELS,
     }
     return page(request, "enlace/instrumentos/vista_previa.html", context, status=status)
 

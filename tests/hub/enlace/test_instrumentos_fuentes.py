@@ -128,6 +128,7 @@ async def test_two_previews_of_one_file_import_once(world: World) -> None:
 async def test_latin1_and_semicolons_through_the_web(world: World) -> None:
     token, html = await staged_preview(world, "carabineros.csv", "carabineros")
     assert "Windows-1252, separado por «;»" in html
+    assert "categoría ← «TIPO DELITO»" in html
     assert "Víctima en paradero" in html
     assert (await confirm(world, world.gestor_norte, token)).status == 303
     row = world.hub.db.execute(
