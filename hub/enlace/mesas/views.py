@@ -4,15 +4,17 @@ with the form to open one, and a mesa's page (edit, close, sessions, history).""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
 from aiohttp import web
 
 from hub import keys
 from hub.enlace.diagnostico.problematicas import Problematicas
+from hub.enlace.mesas.acuerdos import Acuerdos
 from hub.enlace.mesas.forms import read_cierre_form, read_mesa_form
 from hub.enlace.mesas.mesas import FIELD_LABELS, Mesas
 from hub.enlace.mesas.model import MAX_FOCOS, Mesa
+from hub.enlace.mesas.sesiones import Sesiones
 from hub.enlace.web import (
     actor,
     barrio_of,
@@ -142,7 +144,7 @@ def mesa_of(request: web.Request, *, write: bool = False) -> Mesa:
 
 
 async def mesa_page(request: web.Request) -> web.StreamResponse:
-    return _mesa_page(request, mesa_of(request), {}, {})
+    return render_mesa_page(request, mesa_of(request), {}, {})
 
 
 async def edit_mesa(request: web.Request) -> web.StreamResponse:
@@ -164,7 +166,9 @@ async def edit_mesa(request: web.Request) -> web.StreamResponse:
         )
         mesas.update(mesa.id, draft, actor=actor(request), at=now(request))
     except Invalid as exc:
-        return _mesa_page(request, mesa, fields, exc.problems, chosen=chosen, status=400)
+        return render_mesa_page(
+            request, mesa, fields, exc.problems, failed="mesa", chosen=chosen, status=400
+        )
     raise done(request, "mesa", "mesa-editada", NOTICES, mesa_id=mesa.id)
 
 
@@ -177,32 +181,33 @@ async def close_mesa(request: web.Request) -> web.StreamResponse:
             mesa.id, fecha, nota, actor=actor(request), at=now(request)
         )
     except Invalid as exc:
-        return _mesa_page(request, mesa, fields, exc.problems, status=400)
+        return render_mesa_page(request, mesa, fields, exc.problems, failed="cierre", status=400)
     raise done(request, "mesa", "mesa-cerrada", NOTICES, mesa_id=mesa.id)
 
 
-def _mesa_page(
+def render_mesa_page(
     request: web.Request,
     mesa: Mesa,
     fields: Mapping[str, str],
     errors: Mapping[str, str],
     *,
+    failed: str = "",
     chosen: Sequence[str] | None = None,
     status: int = 200,
-    extra: Mapping[str, Any] | None = None,
 ) -> web.Response:
+    """The mesa's page; ``failed`` names the form whose ``fields`` and ``errors`` are shown
+    again: ``mesa`` (edit), ``cierre`` or ``sesion`` (a new session)."""
     hub = request.app[keys.db]
     mesas = Mesas(hub)
     linked = mesas.problematicas(mesa.id)
+    acuerdos = Acuerdos(hub)
     edit = {
         "sector": mesa.sector,
         "objetivo": mesa.objetivo,
         "inicio": mesa.inicio.isoformat(),
         "gestor_id": str(mesa.gestor_id),
-        "cierre_fecha": today(request).isoformat(),
-        "fecha": today(request).isoformat(),
-        **fields,
     }
+    kept = {name: fields for name in (failed,)}
     context = {
         "mesa": mesa,
         "barrio": barrio_of_mesa(request, mesa),
@@ -210,13 +215,16 @@ def _mesa_page(
         "problematicas": Problematicas(hub).of_barrio(mesa.barrio_id),
         "chosen": set(chosen) if chosen is not None else {str(pid) for pid, _ in linked},
         "gestores": mesas.gestores_of_barrio(mesa.barrio_id) if is_admin(request) else [],
-        "sesiones": [],
-        "fields": edit,
+        "sesiones": Sesiones(hub).of_mesa(mesa.id),
+        "failed": failed,
+        "fields": {**edit, **kept.get("mesa", {})},
+        "cierre": {"cierre_fecha": today(request).isoformat(), **kept.get("cierre", {})},
+        "nueva": {"fecha": today(request).isoformat(), **kept.get("sesion", {})},
         "errors": errors,
         "history": mesas.history(mesa.id),
         "labels": FIELD_LABELS,
         "today": today(request),
-        **(extra or {}),
+        "acuerdos": acuerdos.of_mesa(mesa.id),
     }
     return page(request, "enlace/mesas/mesa.html", context, notices=NOTICES, status=status)
 
