@@ -30,7 +30,7 @@ from hub.errors import Invalid
 from hub.storage import HubDB
 from hub.territory.barrios import Barrio
 from hub.territory.barrios import get as get_barrio
-from hub.territory.geo import Geometry
+from hub.territory.geo import Frame, Geometry
 from hub.territory.mapview import MapItem, MapView, map_view
 from hub.territory.views import visible_barrios
 from hub.web.render import form
@@ -56,7 +56,23 @@ def diagnostico_map(
             shape = registro.geometry
             if shape is not None:
                 items.append(_map_item(request, registro, shape))
-    return map_view(perfil(hub, barrio_id).limites, items)
+    limits = perfil(hub, barrio_id).limites
+    view = map_view(limits, items)
+    if view is None:
+        # Nothing drawn yet: frame the barrio's controllers, so a first foco can be clicked.
+        frame = Frame.around(controller_points(hub, barrio_id))
+        view = None if frame is None else MapView(frame, limits, items)
+    return view
+
+
+def controller_points(hub: HubDB, barrio_id: int) -> list[Geometry]:
+    """Where the barrio's controllers stand (those with coordinates)."""
+    rows = hub.db.execute(
+        "SELECT longitude, latitude FROM controllers WHERE barrio_id = ? "
+        "AND longitude IS NOT NULL AND latitude IS NOT NULL",
+        [barrio_id],
+    ).fetchall()
+    return [Geometry("Point", (float(lon), float(lat))) for lon, lat in rows]
 
 
 def _map_item(request: web.Request, registro: Registro, shape: Geometry) -> MapItem:

@@ -223,3 +223,16 @@ async def test_the_profile_of_gestion_territorial_is_shown_when_present(world: W
     assert "12.345" in page and "Censo 2017" in page and "65+ años" in page
     assert "C1b" in page and "7,5" in page
     assert 'class="mapa-limite"' in page and "2 de 8" in page
+
+
+async def test_without_limits_the_map_frames_the_barrio_controllers(world: World) -> None:
+    page = await (await world.get(world.gestor_norte, "/barrios/1/diagnostico/focos")).text()
+    assert "Sin mapa" in page and 'data-draw-field="geometria"' not in page
+    world.hub.db.execute(
+        "INSERT INTO controllers (name, reported_name, barrio_id, enrolled_at, "
+        "report_interval_s, software_version, latitude, longitude) "
+        "VALUES ('Plaza', 'Plaza', 1, 0, 60, '1.0', -33.505, -70.755)"
+    )
+    page = await (await world.get(world.gestor_norte, "/barrios/1/diagnostico/focos")).text()
+    assert 'data-draw-field="geometria"' in page
+    assert 'data-geo-kind="Point Polygon"' in page
