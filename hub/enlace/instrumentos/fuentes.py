@@ -25,6 +25,7 @@ from hub.enlace.instrumentos.csvfile import FileProblem, Parsed, parse
 from hub.errors import Invalid, NotFound
 from hub.storage import Actor, HubDB, Subject
 from hub.territory import geo
+from hub.territory.barrios import profile
 
 STAGING_SECONDS: Final = 2 * 3600
 SUBJECT: Final = "fuente_import"
@@ -106,16 +107,8 @@ def import_of(row: tuple[object, ...]) -> Import:
 
 
 def limits_of(hub: HubDB, barrio_id: int) -> geo.Geometry | None:
-    """The barrio's limits (``barrios.limites``, territory m003), None when not drawn or
-    while that column does not exist yet."""
-    columns = {row[1] for row in hub.db.execute("PRAGMA table_info(barrios)").fetchall()}
-    if "limites" not in columns:
-        return None
-    row = hub.db.execute("SELECT limites FROM barrios WHERE id = ?", [barrio_id]).fetchone()
-    try:
-        return geo.load(row[0]) if row else None
-    except Invalid:
-        return None
+    """The barrio's limits (None while not drawn)."""
+    return profile(hub, barrio_id).limites
 
 
 class Fuentes:

@@ -39,7 +39,7 @@ from hub.errors import Invalid
 from hub.storage import Subject
 from hub.territory.barrios import Barrio
 from hub.territory.barrios import get as get_barrio
-from hub.territory.mapview import MapItem, map_view
+from hub.territory.mapview import MAIPU, MapItem, map_view
 from hub.web.access import CSRF_FIELD
 
 NOTICES: Final = {
@@ -234,7 +234,7 @@ def _form_page(
         "ticked": set(ticked),
         "errors": errors,
         "problematicas": Problematicas(hub).of_barrio(barrio.id),
-        "view": map_view(limits, items) if tipo is Tipo.MARCHA else None,
+        "view": map_view(limits, items, fallback=MAIPU) if tipo is Tipo.MARCHA else None,
         "has_limits": limits is not None,
     }
     return page(request, "enlace/instrumentos/tecnica_form.html", context, status=status)
@@ -266,7 +266,7 @@ def _tecnica_page(
         "problematicas": Tecnicas(hub).problematicas_of(tecnica.id),
         "elementos": elementos,
         "categorias": els.categorias(tecnica.tipo),
-        "view": map_view(limits_of(hub, tecnica.barrio_id), items),
+        "view": map_view(limits_of(hub, tecnica.barrio_id), items, fallback=MAIPU),
         "fields": fields,
         "errors": errors,
         "kinds": " ".join(sorted(els.kinds(tecnica.tipo))),

@@ -202,9 +202,6 @@ async def test_undo_removes_every_row_and_is_audited(world: World) -> None:
 
 
 async def test_the_fuentes_page_tables_map_and_exports(world: World) -> None:
-    columns = {r[1] for r in world.hub.db.execute("PRAGMA table_info(barrios)").fetchall()}
-    if "limites" not in columns:  # territory m003 adds it; the warning needs it
-        world.hub.db.execute("ALTER TABLE barrios ADD COLUMN limites TEXT")
     world.hub.db.execute("UPDATE barrios SET limites = ? WHERE id = 1", [LIMITS])
     for name, fuente in (("cead.csv", "cead"), ("fono1418.csv", "1418")):
         token, html = await staged_preview(world, name, fuente)
