@@ -47,6 +47,8 @@ from hub.enlace.web import (
 )
 from hub.errors import Invalid
 from hub.maintenance.phones import shown
+from hub.mediacion.repository import Casos
+from hub.mediacion.routes import MEDIACION
 from hub.storage import Subject
 from hub.territory.barrios import Barrio
 from hub.web.render import form
@@ -321,12 +323,22 @@ def _detail(
         "may_derive": Estado.DERIVADA in demanda.next_estados,
         "responsable_options": [(str(i), name) for i, name in repo.responsables()],
         "instituciones": INSTITUCIONES,
+        "mediacion_casos": _mediacion_cases(request, demanda),
         "errors": errors,
         "fields": fields,
         "today": day,
         **_choices(),
     }
     return page(request, "enlace/demandas/demanda.html", context, notices=NOTICES, status=status)
+
+
+def _mediacion_cases(request: web.Request, demanda: Demanda) -> list[tuple[int, str]] | None:
+    """The Mediación cases opened from this demanda (id, estado), for the mediación role
+    and admins only; None for everyone else, who must not learn of them."""
+    if current_user(request).role not in MEDIACION:
+        return None
+    cases = Casos(request.app[keys.db]).of_demanda(demanda.id)
+    return [(case.id, case.estado.label) for case in cases]
 
 
 def barrio_of_demanda(demanda: Demanda) -> Barrio:

@@ -1,5 +1,6 @@
 """Isolation seed of the demandas: one demanda with an activity in barrio 1 (id 1), then one
-in barrio 2."""
+in barrio 2; and Mediación's case 1, derived from demanda 1 (its routes admit no gestor, so
+the walk only proves they stay closed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from datetime import date
 from hub.enlace.demandas.forms import ActividadDraft, DemandaDraft
 from hub.enlace.demandas.model import Canal, Categoria, Prioridad, TipoActividad
 from hub.enlace.demandas.repository import Demandas
+from hub.mediacion.forms import CasoDraft, ParteDraft, SesionDraft
+from hub.mediacion.model import Asistencia, Origen, RolParte, TipoConflicto
+from hub.mediacion.repository import Casos
 from tests.hub.conftest import CLI, T0
 from tests.hub.enlace.conftest import MARKER, World
 
@@ -35,3 +39,31 @@ def seed(world: World) -> None:
         at=T0,
     )
     demandas.add(world.sur.id, draft("Microbasural en la esquina"), actor=CLI, at=T0)
+    seed_mediacion(world)
+
+
+def caso(barrio_id: int | None, descripcion: str, demanda_id: int | None = None) -> CasoDraft:
+    return CasoDraft(
+        tipo=TipoConflicto.RUIDOS,
+        barrio_id=barrio_id,
+        origen=Origen.DEMANDA if demanda_id else Origen.ESPONTANEA,
+        demanda_id=demanda_id,
+        institucion_origen="",
+        descripcion=descripcion,
+        partes=(
+            ParteDraft(f"Vecina {MARKER}", RolParte.REQUIRENTE, "+56987654321"),
+            ParteDraft("Vecino del 12", RolParte.REQUERIDO, ""),
+        ),
+    )
+
+
+def seed_mediacion(world: World) -> None:
+    casos = Casos(world.hub)
+    made = casos.open(caso(world.norte.id, f"Ruidos nocturnos {MARKER}", 1), actor=CLI, at=T0)
+    assert made.id == 1
+    casos.add_sesion(
+        made.id,
+        SesionDraft(date(2027, 1, 12), Asistencia.AMBAS, f"Primera sesión {MARKER}"),
+        actor=CLI,
+        at=T0,
+    )
