@@ -22,7 +22,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.config import HubConfig
-from hub.fleet.api import controller_auth
+from hub.fleet.api import controller_auth, report_intake
 from hub.fleet.jobs import fleet_watch
 from hub.passwords import Passwords
 from hub.routes import ROUTES
@@ -35,7 +35,8 @@ from hub.web.render import STATIC_DIR, STATIC_PREFIX, setup_templates
 logger = logging.getLogger(__name__)
 
 Job = Callable[[web.Application], Awaitable[None]]
-MAX_FORM_BYTES = 1024 * 1024
+MAX_FORM_BYTES = 6 * 1024 * 1024
+"""The largest request body: a fuentes secundarias CSV upload (5 MB) and its form fields."""
 
 
 def create_app(
@@ -62,6 +63,7 @@ def create_app(
     setup_templates(app)
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(report_intake)
     app.cleanup_ctx.append(periodic("housekeeping", config.housekeeping_interval_s, housekeeping))
     app.cleanup_ctx.append(periodic("fleet", config.fleet_check_interval_s, fleet_watch))
     return app
