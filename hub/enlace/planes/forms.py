@@ -42,8 +42,15 @@ def _period(form: FormReader, start: str, end: str, what: str) -> tuple[date, da
     return inicio or date.min, termino or date.min
 
 
-def read_plan(fields: Mapping[str, str], *, gestores: Collection[int]) -> PlanDraft:
-    """The plan the form describes; ``gestores`` are the ids that may be its responsable."""
+def read_plan(
+    fields: Mapping[str, str],
+    *,
+    gestores: Collection[int],
+    sesiones: Collection[int] | None = None,
+) -> PlanDraft:
+    """The plan the form describes; ``gestores`` are the ids that may be its responsable,
+    ``sesiones`` the barrio's mesa sessions (None: the mesas module is not there, any
+    number is kept)."""
     form = FormReader(fields)
     titulo = form.text("titulo", required="Escriba el título del plan.", max_chars=MAX_TITLE)
     inicio, termino = _period(form, "inicio", "termino", "del plan")
@@ -56,6 +63,8 @@ def read_plan(fields: Mapping[str, str], *, gestores: Collection[int]) -> PlanDr
     validacion = form.text("validacion", max_chars=MAX_TEXT)
     validacion_fecha = form.day("validacion_fecha")
     mesa_sesion_id = form.record_id("mesa_sesion_id", "la sesión de la mesa")
+    if mesa_sesion_id is not None and sesiones is not None and mesa_sesion_id not in sesiones:
+        form.fail("mesa_sesion_id", "Elija una sesión de una mesa de este barrio.")
     if validacion_fecha is not None and not validacion:
         form.fail("validacion", "Indique qué mesa o reunión validó el plan.")
     if validacion and validacion_fecha is None and "validacion_fecha" not in form.problems:

@@ -250,6 +250,22 @@ class Planes:
         ).fetchall()
         return [_hito(row) for row in rows]
 
+    def mesa_sesiones(self, barrio_id: int) -> list[tuple[int, str]] | None:
+        """The barrio's mesa sessions (id, "Sesión N° 3 · 12-01-2027 · Sede vecinal"), newest
+        first, or None while the mesas module has no ``mesa_sesiones`` table (it is a later
+        migration set: no foreign key, read only when it is there)."""
+        if not self._db.table("mesa_sesiones").exists():
+            return None
+        rows = self._db.execute(
+            "SELECT id, fecha, lugar FROM mesa_sesiones WHERE barrio_id = ? "
+            "ORDER BY fecha DESC, id DESC",
+            [barrio_id],
+        ).fetchall()
+        return [
+            (int(r[0]), f"Sesión N° {r[0]} · {date.fromisoformat(r[1]):%d-%m-%Y} · {r[2]}")
+            for r in rows
+        ]
+
     def gestores(self, barrio_id: int) -> list[tuple[int, str]]:
         """The gestores territoriales of the barrio's territorio: who may be responsable."""
         rows = self._db.execute(

@@ -14,7 +14,7 @@ from hub.enlace.diagnostico.problematicas import Problematicas
 from hub.enlace.history import history_of
 from hub.enlace.planes import forms
 from hub.enlace.planes.acciones import Acciones
-from hub.enlace.planes.model import SITUACIONES, Plan
+from hub.enlace.planes.model import SITUACIONES, Plan, PlanDraft
 from hub.enlace.planes.plans import Planes
 from hub.enlace.planes.tablero import tablero
 from hub.enlace.web import (
@@ -113,8 +113,7 @@ async def create_plan(request: web.Request) -> web.StreamResponse:
     planes = Planes(hub)
     fields = await form(request)
     try:
-        gestores = [gestor_id for gestor_id, _ in planes.gestores(barrio.id)]
-        draft = forms.read_plan(fields, gestores=gestores)
+        draft = _read_plan(planes, barrio, fields)
         planes.create(barrio.id, draft, actor=actor(request), at=now(request))
     except Invalid as exc:
         return _new_plan_page(request, barrio, fields, exc.problems, status=400)
@@ -126,8 +125,7 @@ async def update_plan(request: web.Request) -> web.StreamResponse:
     planes = Planes(request.app[keys.db])
     fields = await form(request)
     try:
-        gestores = [gestor_id for gestor_id, _ in planes.gestores(barrio.id)]
-        draft = forms.read_plan(fields, gestores=gestores)
+        draft = _read_plan(planes, barrio, fields)
         planes.update(plan.id, draft, actor=actor(request), at=now(request))
     except Invalid as exc:
         return _plan_page(request, barrio, plan, "plan", fields, exc.problems)
@@ -182,6 +180,13 @@ async def set_hito(request: web.Request) -> web.StreamResponse:
     raise done(request, "plan_detail", "hito-actualizado", NOTICES, plan_id=plan.id)
 
 
+def _read_plan(planes: Planes, barrio: Barrio, fields: Mapping[str, str]) -> PlanDraft:
+    gestores = [gestor_id for gestor_id, _ in planes.gestores(barrio.id)]
+    sesiones = planes.mesa_sesiones(barrio.id)
+    known = None if sesiones is None else [sesion_id for sesion_id, _ in sesiones]
+    return forms.read_plan(fields, gestores=gestores, sesiones=known)
+
+
 def _plan_for_write(request: web.Request) -> tuple[Barrio, Plan]:
     barrio_id = record_of(request, "planes", "plan_id", what="el plan", write=True)
     hub = request.app[keys.db]
@@ -212,6 +217,7 @@ def _new_plan_page(
         "fields": {**defaults, **fields},
         "errors": errors,
         "gestores": gestores,
+        "sesiones": planes.mesa_sesiones(barrio.id),
         "anteriores": planes.of_barrio(barrio.id),
     }
     return page(request, "enlace/planes/plan_nuevo.html", context, notices=NOTICES, status=status)
@@ -238,6 +244,7 @@ def _plan_page(
         "fields": fields if failed == "plan" and fields else plan_form_fields(plan),
         "other_fields": fields if failed != "plan" and fields else {},
         "gestores": planes.gestores(barrio.id),
+        "sesiones": planes.mesa_sesiones(barrio.id),
         "problematicas": [(p.id, p.titulo) for p in Problematicas(hub).of_barrio(barrio.id)],
         "anteriores": [p for p in planes.of_barrio(barrio.id) if p.id != plan.id],
         "history": history_of(hub, plan.subject, HISTORY_TEXTS),

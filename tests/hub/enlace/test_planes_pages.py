@@ -11,6 +11,7 @@ from hub.enlace.planes.acciones import Acciones
 from hub.enlace.planes.plans import Planes
 from hub.roles import Role
 from tests.hub.enlace.conftest import MARKER, World
+from tests.hub.enlace.seeds.mesas import seed as seed_mesas
 from tests.hub.enlace.seeds.planes import seed
 
 
@@ -42,6 +43,7 @@ async def test_the_walk_over_the_planes_routes(world: World) -> None:
 
 
 async def test_a_barrio_without_plan_offers_the_form_and_creates_it(world: World) -> None:
+    seed_mesas(world)  # the mesa session 1 of Norte (2 is Norte's too, 3 and 4 Sur's)
     page = await world.get(world.gestor_norte, "/barrios/1/plan")
     text = await page.text()
     assert page.status == 200 and "no tiene un plan vigente" in text
@@ -57,18 +59,18 @@ async def test_a_barrio_without_plan_offers_the_form_and_creates_it(world: World
             "gestor_id": str(world.gestor_norte.id),
             "validacion": "Asamblea de la junta de vecinos",
             "validacion_fecha": "2027-01-12",
-            "mesa_sesion_id": "7",
+            "mesa_sesion_id": "1",
         },
     )
     assert response.status == 303
     assert response.headers["Location"] == "/barrios/1/plan?aviso=plan-creado"
     plan = Planes(world.hub).current(1)
-    assert plan is not None and plan.gestor == "Nora Norte" and plan.mesa_sesion_id == 7
+    assert plan is not None and plan.gestor == "Nora Norte" and plan.mesa_sesion_id == 1
     page = await world.get(world.gestor_norte, "/barrios/1/plan?aviso=plan-creado")
     text = await page.text()
     assert "El plan de acción fue creado." in text
     assert "Asamblea de la junta de vecinos · 12-01-2027" in text
-    assert "Sesión N° 7 de la mesa" in text
+    assert '<a href="/sesiones/1">Sesión N° 1 de la mesa</a>' in text
     assert "Creó el plan" in text and "norte@maipu.cl" in text
 
 
@@ -182,3 +184,21 @@ async def test_mediacion_reads_without_forms(world: World) -> None:
     seed(world)
     page = await (await world.get(world.mediacion, "/barrios/1/plan")).text()
     assert "Operativo de luminarias" in page and "Agregar objetivo" not in page
+
+
+async def test_the_validating_session_must_be_of_this_barrio(world: World) -> None:
+    seed_mesas(world)
+    sur_sesion = world.hub.db.execute(
+        "SELECT id FROM mesa_sesiones WHERE barrio_id = 2 ORDER BY id LIMIT 1"
+    ).fetchone()[0]
+    data = {
+        "titulo": "Plan",
+        "inicio": "2027-01-01",
+        "termino": "2027-12-31",
+        "objetivo_general": "Objetivo",
+        "mesa_sesion_id": str(sur_sesion),
+    }
+    response = await world.post(world.gestor_norte, "/barrios/1/plan", data)
+    assert response.status == 400
+    assert "Elija una sesión de una mesa de este barrio." in await response.text()
+    assert Planes(world.hub).current(1) is None
