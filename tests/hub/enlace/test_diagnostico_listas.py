@@ -197,16 +197,6 @@ async def test_the_diagnostico_page_has_every_item_and_its_checklist(world: Worl
 
 async def test_the_profile_of_gestion_territorial_is_shown_when_present(world: World) -> None:
     hub = world.hub
-    columns = {row[1] for row in hub.db.execute("PRAGMA table_info(barrios)")}
-    for column, kind in (
-        ("poblacion", "INTEGER"),
-        ("grupos_etarios", "TEXT"),
-        ("gse", "TEXT"),
-        ("fuente_sociodemografica", "TEXT"),
-        ("limites", "TEXT"),
-    ):
-        if column not in columns:
-            hub.db.execute(f"ALTER TABLE barrios ADD COLUMN {column} {kind}")
     limits = json.loads(AREA)["geometry"]
     hub.db.execute(
         "UPDATE barrios SET poblacion = ?, grupos_etarios = ?, gse = ?, "
@@ -223,6 +213,7 @@ async def test_the_profile_of_gestion_territorial_is_shown_when_present(world: W
     assert "12.345" in page and "Censo 2017" in page and "65+ años" in page
     assert "C1b" in page and "7,5" in page
     assert 'class="mapa-limite"' in page and "2 de 8" in page
+    assert 'href="/barrios/1/limites">Dibujar o importar los límites del barrio' in page
 
 
 async def test_without_limits_the_map_frames_the_barrio_controllers(world: World) -> None:
