@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from controller.errors import StoreError
 from controller.store import LATEST_VERSION, MIGRATIONS, Store, migrate, schema_version
 from controller.store.migrations import MIGRATIONS_TABLE, Migration
+from controller.store.store import CACHE_KIB
 
 TABLES = {"nodes", "vecinos", "silent_contacts", "counters", "frames", "episodes", "sms_attempts"}
 
@@ -89,6 +90,13 @@ def test_file_store_is_private_and_in_wal_mode(tmp_path: Path) -> None:
         assert wal.exists()
         assert mode(wal) == 0o600
     assert mode(path.parent) == 0o700
+
+
+def test_the_page_cache_is_capped(tmp_path: Path) -> None:
+    """SQLite's default page cache (2 MB) fills as the logs grow: the store asks for less."""
+    with Store.open(tmp_path / "controller.db") as store:
+        assert store.db.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_KIB
+    assert CACHE_KIB <= 1024
 
 
 def test_an_existing_open_file_is_made_private(tmp_path: Path) -> None:
