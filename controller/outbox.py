@@ -6,7 +6,10 @@ is reconciled from them by :meth:`Outbox.sync`, in the same transaction that adv
 cursors, so a crash between "recorded" and "queued" cannot lose an event:
 
 - ``episode``: a snapshot of each episode (open, or started in the last week) whose
-  content (triggers, silence, end, SMS results) differs from the last snapshot queued;
+  content (triggers, silence, end, SMS results) differs from the last snapshot queued. The
+  first sync of an :class:`Outbox` compares every such episode; later ones only those the
+  store saved or recorded an SMS attempt for since (:meth:`Store.episodes_changed_since`),
+  so a sync costs what changed, not what the week holds;
 - ``security``: rejected frames (``replay``, ``tag``, ``unknown``) read from the frames
   log after a cursor, merged per (reason, network, claimed sender) while unsent;
 - ``node_heartbeat``: each HEARTBEAT frame accepted, the newest per node while unsent;
@@ -89,6 +92,7 @@ class Outbox:
         self._clock = clock
         self._new_id = new_id
         self._over_with_episodes = False
+        self._episodes_mark: int | None = None  # None: compare every recent episode
 
     # --- in ---------------------------------------------------------------------------------------
     def event(self, body: EventBody, at: float | None = None) -> Event:
@@ -114,8 +118,17 @@ class Outbox:
 
     def _sync_episodes(self) -> int:
         now = self._clock()
-        episodes = self.store.recent_episodes(now - EPISODE_WINDOW_S)
+        mark = self.store.episode_changes
+        changed = (
+            None
+            if self._episodes_mark is None
+            else self.store.episodes_changed_since(self._episodes_mark)
+        )
+        if changed is not None and not changed:
+            return 0
+        episodes = self.store.recent_episodes(now - EPISODE_WINDOW_S, among=changed)
         if not episodes:
+            self._episodes_mark = mark
             return 0
         known = self.store.episode_digests([e.id for e in episodes])
         entries: list[OutboxEntry] = []
@@ -133,6 +146,7 @@ class Outbox:
                 digests[episode.id] = digest
         if entries:
             self.store.outbox_add(entries, digests=digests)
+        self._episodes_mark = mark  # not before the write: a failed one is compared again
         return len(entries)
 
     def summary(self, episode: Episode) -> EpisodeSummary:

@@ -23,6 +23,7 @@ never pruned.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -53,6 +54,8 @@ CACHE_KIB: Final = 512
 fills as the frames log and the episodes grow and stays full: 3 % of a controller's 60 MB
 for pages the kernel's own cache keeps anyway (``docs/controller.md``, Memory)."""
 DEFAULT_FRAMES_LIMIT: Final = 100_000
+EPISODE_CHANGES_KEPT: Final = 1024
+"""Episodes whose latest change :meth:`Store.episodes_changed_since` remembers."""
 FILE_MODE: Final = 0o600
 DIR_MODE: Final = 0o700
 
@@ -80,6 +83,9 @@ class Store:
         self._keys: dict[tuple[int, int], bytes] = {}
         self._counters: dict[tuple[int, int], tuple[int, bytes]] = {}
         self._data_version = -1
+        self._episode_changes = 0
+        self._changed_episodes: dict[str, int] = {}  # id → its latest change, oldest first
+        self._changes_forgotten = 0
         self.reload_registry()
         for network, src, counter, frame in db.execute(
             "SELECT network, src, counter, frame FROM counters"
@@ -356,11 +362,44 @@ class Store:
     def save_episode(self, episode: Episode) -> None:
         """Insert or replace ``episode`` (call with each of ``Alarm.take_changed()``)."""
         log.upsert_episode(self.db, episode)
+        self._episode_changed(episode.id)
 
     def save_episodes(self, episodes: Iterable[Episode]) -> None:
+        saved = []
         with self.db.atomic():
             for episode in episodes:
                 log.upsert_episode(self.db, episode)
+                saved.append(episode.id)
+        for episode_id in saved:
+            self._episode_changed(episode_id)
+
+    @property
+    def episode_changes(self) -> int:
+        """How many times this store changed an episode (saved it, or recorded an SMS attempt
+        of one of its keys ``"<episode>:…"``) since it was opened: a mark for
+        :meth:`episodes_changed_since`."""
+        return self._episode_changes
+
+    def episodes_changed_since(self, mark: int) -> set[str] | None:
+        """Ids of the episodes this store changed after ``mark`` (an :attr:`episode_changes`);
+        None when it no longer remembers that far back (more than
+        :data:`EPISODE_CHANGES_KEPT` episodes changed since)."""
+        if mark < self._changes_forgotten:
+            return None
+        changed = set()
+        for episode_id, change in reversed(self._changed_episodes.items()):
+            if change <= mark:
+                break
+            changed.add(episode_id)
+        return changed
+
+    def _episode_changed(self, episode_id: str) -> None:
+        self._episode_changes += 1
+        self._changed_episodes.pop(episode_id, None)
+        self._changed_episodes[episode_id] = self._episode_changes
+        if len(self._changed_episodes) > EPISODE_CHANGES_KEPT:
+            oldest = next(iter(self._changed_episodes))
+            self._changes_forgotten = self._changed_episodes.pop(oldest)
 
     def load_open_episodes(self) -> list[Episode]:
         """Episodes not ended, oldest first: give them to ``Alarm(policy, episodes)`` at
@@ -380,6 +419,7 @@ class Store:
     def record_attempt(self, attempt: SmsAttempt) -> None:
         """Keep one attempt; a key ``"<episode>:<vecino id>"`` also fills those columns."""
         log.insert_attempt(self.db, attempt)
+        self._episode_changed(attempt.key.partition(":")[0])
 
     def sms_attempts(self, key: str | None = None) -> list[SmsAttempt]:
         """Every attempt (for ``key``), in the order recorded."""
@@ -479,9 +519,15 @@ class Store:
     def episode_digests(self, episode_ids: Sequence[str]) -> dict[str, str]:
         return reports.digests(self.db, episode_ids)
 
-    def recent_episodes(self, since: float) -> list[Episode]:
-        """Open episodes and those started at or after ``since``, oldest first."""
-        return log.select_episodes(self.db, "ended_at IS NULL OR started_at >= ?", [since])[::-1]
+    def recent_episodes(self, since: float, among: Collection[str] | None = None) -> list[Episode]:
+        """Open episodes and those started at or after ``since``, oldest first; with
+        ``among``, only those whose id is in it."""
+        where = "(ended_at IS NULL OR started_at >= ?)"
+        params: list[object] = [since]
+        if among is not None:
+            where += " AND id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(sorted(among)))
+        return log.select_episodes(self.db, where, params)[::-1]
 
     def hub_command_start(
         self, command_id: str, command_type: str, issued_at: float, params: dict[str, Any]

@@ -203,6 +203,105 @@ def test_old_ended_episodes_are_not_compared_again(store: Store, clock: Clock) -
     assert outbox_of(store, clock).sync() == 0
 
 
+def count_summaries(monkeypatch: pytest.MonkeyPatch, store: Store) -> list[str]:
+    """The ids of the episodes the outbox summarizes from now on (each needs its SMS counts)."""
+    summarized: list[str] = []
+    counts = store.sms_counts
+
+    def spy(episode_id: str) -> tuple[int, int, int]:
+        summarized.append(episode_id)
+        return counts(episode_id)
+
+    monkeypatch.setattr(store, "sms_counts", spy)
+    return summarized
+
+
+def three_ended_episodes(store: Store) -> list[str]:
+    ids = []
+    for src in (7, 8, 9):
+        alarm = open_episode(store, src=src)
+        alarm.expire(T0 + 900)
+        store.save_episodes(alarm.take_changed())
+        ids.append(episode_id_of(store, src))
+    return ids
+
+
+def episode_id_of(store: Store, src: int) -> str:
+    (found,) = [e for e in store.recent_episodes(0.0) if e.opener.src == src]
+    return found.id
+
+
+def test_after_the_first_sync_only_changed_episodes_are_compared(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second, third = three_ended_episodes(store)
+    outbox = outbox_of(store, clock)
+    summarized = count_summaries(monkeypatch, store)
+    assert outbox.sync() == 3
+    assert sorted(summarized) == sorted([first, second, third])
+    summarized.clear()
+    assert outbox.sync() == 0
+    assert summarized == []  # nothing changed: no episode read, none summarized
+    sms(store, f"{second}:4", 1, "accepted")
+    assert outbox.sync() == 1
+    assert summarized == [second]
+    (*_, newest) = waiting(store)
+    body = newest.body()
+    assert isinstance(body, EpisodeSummary)
+    assert (body.episode_id, body.sms.accepted) == (second, 1)
+
+
+def test_a_new_outbox_compares_every_recent_episode(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change the store saw before a restart, never queued, is found by the first sync."""
+    ids = three_ended_episodes(store)
+    assert outbox_of(store, clock).sync() == 3
+    store.db.execute("UPDATE episodes SET silenced_at = ? WHERE id = ?", [T0 + 5, ids[2]])
+    summarized = count_summaries(monkeypatch, store)
+    assert outbox_of(store, clock).sync() == 1
+    assert sorted(summarized) == sorted(ids)
+    body = waiting(store)[-1].body()
+    assert isinstance(body, EpisodeSummary)
+    assert (body.episode_id, body.silenced_at) == (ids[2], T0 + 5)
+
+
+def test_when_the_store_forgot_the_changes_every_episode_is_compared(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from controller.store import store as store_module
+
+    monkeypatch.setattr(store_module, "EPISODE_CHANGES_KEPT", 2)
+    ids = three_ended_episodes(store)
+    outbox = outbox_of(store, clock)
+    assert outbox.sync() == 3
+    mark = store.episode_changes
+    for n, episode_id in enumerate(ids):
+        sms(store, f"{episode_id}:{n}", 1, "failed")
+    assert store.episodes_changed_since(mark) is None  # three changed, two remembered
+    summarized = count_summaries(monkeypatch, store)
+    assert outbox.sync() == 3
+    assert sorted(summarized) == sorted(ids)
+    assert store.episodes_changed_since(store.episode_changes) == set()
+
+
+def test_the_store_remembers_which_episodes_changed(store: Store) -> None:
+    mark = store.episode_changes
+    alarm = open_episode(store)
+    opened = episode(store)
+    assert store.episodes_changed_since(mark) == {opened.id}
+    after_open = store.episode_changes
+    sms(store, "otro:1", 1, "accepted")
+    sms(store, f"{opened.id}:cancel:2", 1, "retry")
+    assert store.episodes_changed_since(after_open) == {"otro", opened.id}
+    assert store.episodes_changed_since(mark) == {"otro", opened.id}
+    latest = store.episode_changes
+    alarm.expire(T0 + 900)
+    store.save_episodes(alarm.take_changed())
+    assert store.episodes_changed_since(latest) == {opened.id}
+    assert store.episodes_changed_since(store.episode_changes) == set()
+
+
 def test_rejected_frames_merge_per_sender_while_unsent(store: Store, clock: Clock) -> None:
     outbox = outbox_of(store, clock)
     for counter in (2, 3, 4):
