@@ -31,7 +31,8 @@ from hub.storage.audit import Json
 
 _SELECT: Final = (
     "SELECT d.id, d.barrio_id, b.name, d.canal, d.categoria, d.descripcion, d.solicitante, "
-    "d.contacto, d.recibida_el, d.prioridad, d.responsable_id, COALESCE(u.name, u.email, ''), "
+    "d.contacto, d.recibida_el, d.prioridad, d.responsable_id, "
+    "COALESCE(NULLIF(u.name, ''), u.email, ''), "
     "d.responsable_institucion, d.derivada_a, d.derivacion_nota, d.estado, "
     "d.motivo_desestimacion, d.resuelta_el, d.created_at, d.created_by, d.updated_at "
     "FROM demandas d JOIN barrios b ON b.id = d.barrio_id "
@@ -177,27 +178,33 @@ class Demandas:
         demanda = self.get(demanda_id)
         if not demanda.estado.open:
             raise Invalid(f"La demanda está «{demanda.estado.label}»: ya no se hace su triage.")
-        if triage.responsable_id is not None and triage.responsable_id not in dict(
-            self.responsables()
-        ):
+        team = dict(self.responsables())
+        if triage.responsable_id is not None and triage.responsable_id not in team:
             raise Invalid(
                 "Elija como responsable a una persona activa del equipo.", field="responsable_id"
             )
+        # The history names the responsable (the row keeps the user's id).
         before: dict[str, Json] = {
             "prioridad": demanda.prioridad.value,
-            "responsable_id": demanda.responsable_id,
+            "responsable": demanda.responsable,
             "responsable_institucion": demanda.responsable_institucion,
         }
         after: dict[str, Json] = {
             "prioridad": triage.prioridad.value,
-            "responsable_id": triage.responsable_id,
+            "responsable": team.get(triage.responsable_id or 0, ""),
             "responsable_institucion": triage.responsable_institucion,
         }
         with self._db.atomic():
             self._db.execute(
                 "UPDATE demandas SET prioridad = ?, responsable_id = ?, "
                 "responsable_institucion = ?, updated_at = ? WHERE id = ?",
-                [*after.values(), at, demanda.id],
+                [
+                    triage.prioridad.value,
+                    triage.responsable_id,
+                    triage.responsable_institucion,
+                    at,
+                    demanda.id,
+                ],
             )
             self._audit(actor, "demanda.triage", demanda.id, before, after, demanda.barrio_id, at)
             if demanda.estado is Estado.RECIBIDA:

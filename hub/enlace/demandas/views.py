@@ -76,7 +76,7 @@ FIELD_LABELS: Final[Mapping[str, str]] = {
     "recibida_el": "Recibida el",
     "prioridad": "Prioridad",
     "estado": "Estado",
-    "responsable_id": "Responsable (N° de usuario)",
+    "responsable": "Persona responsable",
     "responsable_institucion": "Institución responsable",
     "derivada_a": "Derivada a",
     "derivacion_nota": "Nota de derivación",

@@ -125,6 +125,8 @@ def test_triage_sets_priority_and_responsable_and_moves_a_new_demanda(world: Wor
         "demanda.triage",
     ]
     assert lines[1].changed["prioridad"] == ("normal", "alta")
+    assert lines[1].changed["responsable"] == ("", "Nora Norte")
+    assert lines[3].changed["responsable"] == ("Nora Norte", "")
 
 
 def test_deriving_records_where_and_why_and_creates_nothing_in_mediacion(world: World) -> None:
