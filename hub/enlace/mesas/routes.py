@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from hub.enlace.mesas import sesion_views, views
+from hub.enlace.mesas import exports, sesion_views, views
 from hub.enlace.web import READERS, WRITERS
 from hub.routing import Route, route
 
@@ -113,5 +113,29 @@ ROUTES: Final[tuple[Route, ...]] = (
         name="mesa_acuerdo_seguimiento",
         access=WRITERS,
         example="/acuerdos/1/seguimiento",
+    ),
+    route(
+        "GET",
+        r"/sesiones/{sesion_id:\d+}/acta",
+        exports.acta,
+        name="mesa_sesion_acta",
+        access=READERS,
+        example="/sesiones/1/acta",
+    ),
+    route(
+        "GET",
+        r"/mesas/{mesa_id:\d+}/acuerdos.csv",
+        exports.acuerdos_csv,
+        name="mesa_acuerdos_csv",
+        access=READERS,
+        example="/mesas/1/acuerdos.csv",
+    ),
+    route(
+        "GET",
+        r"/mesas/{mesa_id:\d+}/asistencia.csv",
+        exports.asistencia_csv,
+        name="mesa_asistencia_csv",
+        access=READERS,
+        example="/mesas/1/asistencia.csv",
     ),
 )
