@@ -180,3 +180,21 @@ async def test_an_episode_reported_through_the_fleet_api_is_counted(world: World
     ]
     assert found.by_hour[21] == 1 and found.by_weekday[6] == 1
     assert activity(world.hub, world.sur.id, date(2027, 1, 10), date(2027, 1, 10), ZONE).total == 0
+
+
+def test_days_without_midnight_and_with_a_repeated_hour(world: World) -> None:
+    """Chile moves its clocks at midnight: 2026-09-06 starts at 01:00 (no 00:00), and on
+    2026-04-04 the hour 23:00–24:00 happens twice (the second time at UTC-4)."""
+    hub = world.hub
+    plaza = add_controller(hub, 1, "Plaza")
+    add_episode(hub, plaza, "PANICO", local(2026, 9, 6, 1, 0))  # first minute of Sunday
+    add_episode(hub, plaza, "PANICO", local(2026, 9, 6, 1, 0) - 60)  # Saturday 23:59
+    repeated = datetime(2026, 4, 4, 23, 30, tzinfo=ZONE, fold=1).timestamp()
+    add_episode(hub, plaza, "ROBO", repeated)  # Saturday 23:30, the second time
+    sunday = activity(hub, 1, date(2026, 9, 6), date(2026, 9, 6), ZONE)
+    assert sunday.total == 1 and sunday.by_hour[1] == 1 and sunday.by_weekday[6] == 1
+    saturday = activity(hub, 1, date(2026, 9, 5), date(2026, 9, 5), ZONE)
+    assert saturday.total == 1 and saturday.by_hour[23] == 1 and saturday.by_weekday[5] == 1
+    april = activity(hub, 1, date(2026, 4, 4), date(2026, 4, 4), ZONE)
+    assert april.total == 1 and april.by_hour[23] == 1 and april.by_weekday[5] == 1
+    assert activity(hub, 1, date(2026, 4, 5), date(2026, 4, 5), ZONE).total == 0
