@@ -15,8 +15,10 @@ from hub.enlace.diagnostico.problematicas import Problematicas
 from hub.enlace.mesas.mesas import Mesas
 from hub.enlace.mesas.model import EstadoMesa, MesaDraft
 from hub.errors import Invalid
+from hub.roles import Role
 from hub.storage import HubDB
-from tests.hub.conftest import CLI, T0
+from hub.territory.territorios import Territorios
+from tests.hub.conftest import CLI, T0, add_user
 from tests.hub.enlace.conftest import MARKER, World
 
 RULE = (
@@ -258,3 +260,38 @@ def test_migrations_apply_on_an_empty_database() -> None:
         assert "mesa_seguimientos" in tables
         columns = {c.name for c in hub.db["mesa_sesiones"].columns}
         assert {"id", "barrio_id", "mesa_id"} <= columns
+
+
+async def test_bad_edits_are_refused_and_nothing_changes(world: World) -> None:
+    open_two(world)
+    before = audit_count(world)
+    cases = [
+        ({"objetivo": "", "inicio": "2027-01-04"}, "Escriba el objetivo"),
+        ({"objetivo": "x", "inicio": "2027-13-01"}, "AAAA-MM-DD"),
+    ]
+    for form, message in cases:
+        response = await world.post(world.gestor_norte, "/mesas/1/editar", form)
+        assert response.status == 400 and message in await response.text()
+    assert Mesas(world.hub).get(1).objetivo == "Abordar el microtráfico en la plaza"
+    assert audit_count(world) == before
+
+
+async def test_an_admin_cannot_hand_a_mesa_to_a_gestor_with_two(world: World) -> None:
+    open_two(world)
+    otra = Mesas(world.hub)
+    colega = add_user(world.client, Role.GESTOR, email="colega@maipu.cl", name="Clara Colega")
+    Territorios(world.hub).assign_gestor(1, colega.id, actor=CLI, at=T0)
+    mesa = otra.open(world.norte.id, colega.id, draft("Cancha"), actor=CLI, at=T0)
+    form = {
+        "gestor_id": str(world.gestor_norte.id),
+        "sector": "Cancha",
+        "objetivo": "Abordar el microtráfico en la plaza",
+        "inicio": "2027-01-04",
+    }
+    response = await world.post(world.admin, f"/mesas/{mesa.id}/editar", form)
+    body = await response.text()
+    assert response.status == 400 and RULE in body and "Mesas activas de Nora Norte" in body
+    assert otra.get(mesa.id).gestor_id == colega.id
+    otra.close(mesa.id, date(2027, 2, 1), "Se cierra", actor=CLI, at=T0)
+    response = await world.post(world.admin, f"/mesas/{mesa.id}/editar", form)
+    assert response.status == 303 and otra.get(mesa.id).gestor_id == world.gestor_norte.id
