@@ -168,9 +168,9 @@ def gantt_svg(
     if scale.start <= today <= scale.end:
         x = scale.x(today) + scale.day / 2
         out.append(
-            f'<line class="hoy" x1="{_n(x)}" y1="{HEADER - 14}" x2="{_n(x)}" y2="{chart_bottom}" '
+            f'<line class="hoy" x1="{_n(x)}" y1="{HEADER - 34}" x2="{_n(x)}" y2="{chart_bottom}" '
             'stroke="#b3261e" stroke-width="2" stroke-dasharray="4 3"/>'
-            + _text(x + 3, HEADER - 4, "hoy", size=11, fill="#b3261e")
+            + _text(x + 3, HEADER - 26, "hoy", size=11, fill="#b3261e")
         )
     out += _legend(chart_bottom + 24)
     out.append("</svg>")
