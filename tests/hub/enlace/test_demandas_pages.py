@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from html.parser import HTMLParser
 from typing import Any
 
 from hub.enlace.demandas.forms import Triage
@@ -233,3 +234,38 @@ async def test_a_finished_demanda_offers_no_forms(world: World) -> None:
         response = await world.post(world.gestor_norte, f"/demandas/1/{form}", data)
         assert response.status == 400 and message in await response.text(), form
     assert counts(world) == before
+
+
+class FormFields(HTMLParser):
+    """The ids of a page's form fields, the ``for`` of its labels, and every id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[str] = []
+        self.labelled: set[str] = set()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if tag == "label" and found.get("for"):
+            self.labelled.add(str(found["for"]))
+        if tag in ("input", "select", "textarea") and found.get("type") != "hidden":
+            self.fields.append(str(found.get("id", "")))
+
+
+def assert_every_field_is_labelled(page: str) -> None:
+    parsed = FormFields()
+    parsed.feed(page)
+    assert parsed.fields, "no form fields"
+    assert all(parsed.fields), "a field without id"
+    assert set(parsed.fields) <= parsed.labelled, set(parsed.fields) - parsed.labelled
+    assert len(parsed.ids) == len(set(parsed.ids)), "repeated ids"
+    assert "style=" not in page and "<script>" not in page
+
+
+async def test_every_field_has_its_label_and_ids_are_unique(world: World) -> None:
+    Demandas(world.hub).add(1, draft("Luz"), actor=CLI, at=T0)
+    for path in ("/demandas", "/barrios/1/demandas", "/demandas/1"):
+        assert_every_field_is_labelled(await text_of(world, path))

@@ -14,6 +14,7 @@ from hub.mediacion.repository import Casos
 from tests.hub.conftest import CLI, T0
 from tests.hub.enlace.conftest import MARKER, World
 from tests.hub.enlace.seeds.demandas import caso, draft, seed
+from tests.hub.enlace.test_demandas_pages import assert_every_field_is_labelled
 
 GOOD = {
     "tipo": "mascotas",
@@ -206,3 +207,10 @@ async def test_the_csv_is_filtered_and_has_no_phone_or_alias(world: World) -> No
     open_only = await world.get(world.admin, "/mediacion/casos.csv")
     open_rows = list(csv.reader(io.StringIO((await open_only.read()).decode("utf-8-sig"))))
     assert [row[0] for row in open_rows[1:]] == ["1"]
+
+
+async def test_every_field_has_its_label_and_ids_are_unique(world: World) -> None:
+    seed(world)
+    for path in ("/mediacion", "/mediacion/nuevo", "/mediacion/1"):
+        response = await world.get(world.mediacion, path)
+        assert_every_field_is_labelled(await response.text())
