@@ -30,8 +30,6 @@ from typing import Final, Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-
 from controller.alarm import AlarmPolicy, StreetPlan
 from controller.errors import ConfigError
 from controller.sms.errors import SmsConfigError
@@ -569,6 +567,10 @@ def _zone(value: object) -> str | None:
 def _e164(value: object) -> str | None:
     if not isinstance(value, str):
         return None
+    # Imported here: only a configuration with [sms] from_number needs it (about 1 MB;
+    # controller/sms/phones.py).
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:

@@ -51,8 +51,6 @@ from sereno.controller_cli import (
     installer_errors,
     load_controller_config,
 )
-from sereno.sms_sandbox import SandboxConfig
-from sereno.sms_sandbox.server import running_sandbox
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +73,11 @@ async def _sms_settings(config: ControllerConfig) -> AsyncIterator[TwilioSetting
     if config.sms.provider != "sandbox" or config.sms.api_base is not None:
         yield None
         return
+    # Imported only when it runs here: the sandbox (aiohttp's server side, phonenumbers,
+    # Twilio's spec) is about 3 MB a controller sending through Twilio does not carry.
+    from sereno.sms_sandbox import SandboxConfig
+    from sereno.sms_sandbox.server import running_sandbox
+
     store = config.data_dir / SANDBOX_STORE
     try:
         async with running_sandbox(SandboxConfig(store=store), SANDBOX_HOST, SANDBOX_PORT) as box:
