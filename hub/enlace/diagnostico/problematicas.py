@@ -158,13 +158,17 @@ class Problematicas:
         return _problematica(row)
 
     def of_barrio(self, barrio_id: int) -> list[Problematica]:
-        """The barrio's problemáticas, by prioridad (alta first), then in the order written."""
+        """The barrio's problemáticas in the order they were written."""
         rows = self._hub.db.execute(
-            f"SELECT {_COLUMNS} FROM problematicas WHERE barrio_id = ? "  # noqa: S608
-            "ORDER BY CASE prioridad WHEN 'alta' THEN 0 WHEN 'media' THEN 1 ELSE 2 END, id",
+            f"SELECT {_COLUMNS} FROM problematicas WHERE barrio_id = ? ORDER BY id",  # noqa: S608
             [barrio_id],
         ).fetchall()
         return [_problematica(row) for row in rows]
+
+    def ranked(self, barrio_id: int) -> list[Problematica]:
+        """The barrio's problemáticas by prioridad (alta first), then in the order written."""
+        order = {Prioridad.ALTA: 0, Prioridad.MEDIA: 1, Prioridad.BAJA: 2}
+        return sorted(self.of_barrio(barrio_id), key=lambda p: (order[p.prioridad], p.id))
 
     def history(self, problematica_id: int) -> list[HistoryLine]:
         return history_of(self._hub, Subject(SUBJECT, problematica_id), HISTORY_TEXTS)

@@ -128,7 +128,7 @@ def _diagnostico(
     context = {
         "barrio": barrio,
         "checklist": checklist(hub, barrio.id),
-        "problematicas": Problematicas(hub).of_barrio(barrio.id),
+        "problematicas": Problematicas(hub).ranked(barrio.id),
         "caracterizaciones": Caracterizaciones(hub).of_barrio(barrio.id),
         "listas": LISTAS,
         "listed": listed,

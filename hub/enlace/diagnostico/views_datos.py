@@ -156,7 +156,7 @@ async def problematicas_csv(request: web.Request) -> web.StreamResponse:
     hub = request.app[keys.db]
     caracterizaciones = Caracterizaciones(hub).of_barrio(barrio.id)
     rows = []
-    for found in Problematicas(hub).of_barrio(barrio.id):
+    for found in Problematicas(hub).ranked(barrio.id):
         values = caracterizaciones.get(found.id)
         rows.append(
             (

@@ -43,7 +43,8 @@ def test_a_problematica_keeps_its_prioridad_and_every_change(world: World) -> No
     alta = repository.add(
         world.norte.id, "Microtráfico", prioridad=Prioridad.ALTA, actor=CLI, at=T0
     )
-    assert [p.id for p in repository.of_barrio(world.norte.id)] == [alta.id, made.id]
+    assert [p.id for p in repository.of_barrio(world.norte.id)] == [made.id, alta.id]
+    assert [p.id for p in repository.ranked(world.norte.id)] == [alta.id, made.id]
 
     repository.update(
         made.id,
