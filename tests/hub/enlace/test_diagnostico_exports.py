@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from html.parser import HTMLParser
 
 from tests.hub.enlace.conftest import MARKER, World
 from tests.hub.enlace.seeds.diagnostico import seed
@@ -86,3 +87,55 @@ async def test_the_diagnosticos_page_lists_visible_barrios_with_progress(world: 
     assert MARKER not in sur and "Población Los Aromos" in sur
     nav = await (await world.get(world.gestor_sur, "/barrios")).text()
     assert 'href="/diagnosticos"' in nav
+
+
+class Controls(HTMLParser):
+    """The ids of a page's form controls (hidden inputs aside) and its labels' ``for``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[str] = []
+        self.labels: set[str] = set()
+        self.styles = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.styles += "style" in found
+        if tag == "label" and found.get("for"):
+            self.labels.add(str(found["for"]))
+        elif tag in ("input", "select", "textarea") and found.get("type") != "hidden":
+            self.controls.append(str(found.get("id")))
+
+
+async def test_every_field_has_its_label_and_no_inline_style(world: World) -> None:
+    seed(world)
+    for path in (
+        "/diagnosticos",
+        "/barrios/1/diagnostico",
+        "/problematicas/1",
+        "/barrios/1/diagnostico/focos",
+        "/diagnostico/focos/1",
+        "/barrios/1/diagnostico/actores",
+        "/diagnostico/actores/1",
+        "/diagnostico/presencia/1",
+        "/diagnostico/recursos/1",
+        "/barrios/1/diagnostico/activaciones",
+    ):
+        parser = Controls()
+        parser.feed(await (await world.get(world.gestor_norte, path)).text())
+        missing = [c for c in parser.controls if c not in parser.labels]
+        assert not missing, f"{path}: fields without a label: {missing}"
+        assert len(parser.controls) == len(set(parser.controls)), f"{path}: repeated ids"
+        assert parser.styles == 0, path
+
+
+async def test_mediacion_reads_every_page_without_forms(world: World) -> None:
+    seed(world)
+    page = await (await world.get(world.mediacion, "/barrios/1/diagnostico")).text()
+    assert "Registrar problemática" not in page and MARKER in page
+    page = await (await world.get(world.mediacion, "/diagnostico/focos/1")).text()
+    assert "Guardar cambios" not in page and "Eliminar" not in page and "Historial" in page
+    response = await world.post(world.mediacion, "/diagnostico/focos/1/eliminar", {})
+    assert response.status == 403
+    response = await world.post(world.mediacion, "/barrios/1/diagnostico/actores", {})
+    assert response.status == 403
