@@ -13,7 +13,7 @@ from hub import keys
 from hub.enlace.diagnostico.problematicas import Problematicas
 from hub.enlace.history import history_of
 from hub.enlace.planes import forms
-from hub.enlace.planes.acciones import Acciones
+from hub.enlace.planes.acciones import CLOSED, Acciones
 from hub.enlace.planes.model import SITUACIONES, Plan, PlanDraft
 from hub.enlace.planes.plans import Planes
 from hub.enlace.planes.tablero import tablero
@@ -122,6 +122,8 @@ async def create_plan(request: web.Request) -> web.StreamResponse:
 
 async def update_plan(request: web.Request) -> web.StreamResponse:
     barrio, plan = _plan_for_write(request)
+    if not plan.vigente:
+        return _plan_page(request, barrio, plan, "plan", {}, {"": CLOSED})
     planes = Planes(request.app[keys.db])
     fields = await form(request)
     try:
@@ -143,6 +145,8 @@ async def close_plan(request: web.Request) -> web.StreamResponse:
 
 async def add_objetivo(request: web.Request) -> web.StreamResponse:
     barrio, plan = _plan_for_write(request)
+    if not plan.vigente:
+        return _plan_page(request, barrio, plan, "objetivo", {}, {"": CLOSED})
     hub = request.app[keys.db]
     fields = await form(request)
     try:
@@ -156,6 +160,8 @@ async def add_objetivo(request: web.Request) -> web.StreamResponse:
 
 async def add_hito(request: web.Request) -> web.StreamResponse:
     barrio, plan = _plan_for_write(request)
+    if not plan.vigente:
+        return _plan_page(request, barrio, plan, "hito", {}, {"": CLOSED})
     fields = await form(request)
     try:
         draft = forms.read_hito(fields, plan=plan)
@@ -173,7 +179,7 @@ async def set_hito(request: web.Request) -> web.StreamResponse:
     fields = await form(request)
     plan = planes.get(hito.plan_id)
     if not plan.vigente:
-        problems = {"": "El plan está cerrado: ya no se modifica."}
+        problems = {"": CLOSED}
         return _plan_page(request, get_barrio(hub, plan.barrio_id), plan, "hito", {}, problems)
     cumplido = fields.get("cumplido", "") == "1"
     planes.set_cumplido(hito.id, cumplido, actor=actor(request), at=now(request))

@@ -14,7 +14,7 @@ from hub import keys
 from hub.enlace.diagnostico.problematicas import Problematicas
 from hub.enlace.history import history_of
 from hub.enlace.planes import forms
-from hub.enlace.planes.acciones import Acciones
+from hub.enlace.planes.acciones import CLOSED, Acciones
 from hub.enlace.planes.model import SITUACIONES, Accion, Estado, Objetivo
 from hub.enlace.planes.plans import Planes
 from hub.enlace.planes.seguimiento import objetivo_progress
@@ -64,6 +64,8 @@ async def objetivo_page(request: web.Request) -> web.StreamResponse:
 async def update_objetivo(request: web.Request) -> web.StreamResponse:
     objetivo = _objetivo(request, write=True)
     hub = request.app[keys.db]
+    if not Planes(hub).get(objetivo.plan_id).vigente:
+        return _objetivo_page(request, objetivo, "objetivo", {}, {"": CLOSED})
     fields = await form(request)
     try:
         known = [p.id for p in Problematicas(hub).of_barrio(objetivo.barrio_id)]
@@ -77,6 +79,8 @@ async def update_objetivo(request: web.Request) -> web.StreamResponse:
 async def add_accion(request: web.Request) -> web.StreamResponse:
     objetivo = _objetivo(request, write=True)
     hub = request.app[keys.db]
+    if not Planes(hub).get(objetivo.plan_id).vigente:
+        return _objetivo_page(request, objetivo, "accion", {}, {"": CLOSED})
     fields = await form(request)
     try:
         draft = forms.read_accion(fields, plan=Planes(hub).get(objetivo.plan_id))
@@ -134,6 +138,8 @@ async def accion_page(request: web.Request) -> web.StreamResponse:
 async def update_accion(request: web.Request) -> web.StreamResponse:
     accion = _accion(request, write=True)
     hub = request.app[keys.db]
+    if not Planes(hub).get(accion.plan_id).vigente:
+        return _accion_page(request, accion, "accion", {}, {"": CLOSED})
     fields = await form(request)
     try:
         draft = forms.read_accion(fields, plan=Planes(hub).get(accion.plan_id))
@@ -146,6 +152,8 @@ async def update_accion(request: web.Request) -> web.StreamResponse:
 
 async def record_progress(request: web.Request) -> web.StreamResponse:
     accion = _accion(request, write=True)
+    if not Planes(request.app[keys.db]).get(accion.plan_id).vigente:
+        return _accion_page(request, accion, "avance", {}, {"": CLOSED})
     fields = await form(request)
     try:
         update = forms.read_progress(fields)

@@ -202,3 +202,26 @@ async def test_the_validating_session_must_be_of_this_barrio(world: World) -> No
     assert response.status == 400
     assert "Elija una sesión de una mesa de este barrio." in await response.text()
     assert Planes(world.hub).current(1) is None
+
+
+async def test_a_closed_plan_refuses_every_change(world: World) -> None:
+    seed(world)
+    await world.post(world.gestor_norte, "/planes/1/cerrar", {})
+    count = audit_count(world)
+    for path, data in (
+        ("/planes/1", {"titulo": "Otro"}),
+        ("/planes/1/objetivos", {"objetivo_titulo": "Otro"}),
+        ("/planes/1/hitos", {"hito_titulo": "", "hito_fecha": ""}),
+        ("/planes/1/cerrar", {}),
+        ("/hitos/1/cumplido", {"cumplido": "1"}),
+        ("/objetivos/1", {"objetivo_titulo": "Otro"}),
+        ("/objetivos/1/acciones", {"actividad": "Otra"}),
+        ("/acciones/1", {"actividad": "Otra"}),
+        ("/acciones/1/avance", {"avance": "90", "estado": "en_curso"}),
+    ):
+        response = await world.post(world.gestor_norte, path, data)
+        assert response.status == 400, path
+        assert "El plan" in await response.text() and "cerrado" in await response.text(), path
+    assert audit_count(world) == count
+    page = await (await world.get(world.gestor_norte, "/acciones/1")).text()
+    assert "se conserva para consulta" in page and "Registrar avance" not in page
