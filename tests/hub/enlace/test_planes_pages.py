@@ -225,3 +225,10 @@ async def test_a_closed_plan_refuses_every_change(world: World) -> None:
     assert audit_count(world) == count
     page = await (await world.get(world.gestor_norte, "/acciones/1")).text()
     assert "se conserva para consulta" in page and "Registrar avance" not in page
+
+
+async def test_an_objetivo_links_its_problematica(world: World) -> None:
+    seed(world)
+    page = await (await world.get(world.gestor_norte, "/objetivos/1")).text()
+    problematica_id = Acciones(world.hub).objetivo(1).problematica_id
+    assert f'<a href="/problematicas/{problematica_id}">Microtráfico {MARKER}</a>' in page
