@@ -90,7 +90,7 @@ class Casos:
     def partes(self, caso_id: int) -> list[Parte]:
         rows = self._db.execute(
             "SELECT id, caso_id, alias, rol, telefono FROM mediacion_partes "
-            "WHERE caso_id = ? ORDER BY rol, id",
+            "WHERE caso_id = ? ORDER BY rol = 'requerido', id",
             [caso_id],
         ).fetchall()
         return [Parte(r[0], r[1], r[2], RolParte(r[3]), r[4]) for r in rows]

@@ -11,6 +11,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from hub import keys
+from hub.enlace.demandas.flow import readable
 from hub.enlace.history import history_of
 from hub.enlace.web import actor, csv_download, done, now, page, path_id, today, zone
 from hub.errors import Invalid
@@ -68,6 +69,17 @@ FIELD_LABELS: Final[Mapping[str, str]] = {
     "asistencia": "Asistencia",
     "nota": "Nota",
 }
+VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
+    name: {member.value: member.label for member in kind}
+    for name, kind in (
+        ("tipo", TipoConflicto),
+        ("origen", Origen),
+        ("estado", EstadoCaso),
+        ("rol", RolParte),
+        ("asistencia", Asistencia),
+    )
+}
+"""How the history shows each coded field's values."""
 CSV_HEADER: Final = (
     "N°",
     "Ingresado",
@@ -241,7 +253,9 @@ def _detail(
         "partes": [(p, shown(p.telefono) if p.telefono else "") for p in repo.partes(caso.id)],
         "sesiones": repo.sesiones(caso.id),
         "estados": repo.estados(caso.id),
-        "history": history_of(hub, Subject(SUBJECT, caso.id), HISTORY_TEXTS),
+        "history": readable(
+            history_of(hub, Subject(SUBJECT, caso.id), HISTORY_TEXTS), VALUE_LABELS
+        ),
         "field_labels": FIELD_LABELS,
         "estado_labels": {e.value: e.label for e in EstadoCaso},
         "next_options": _options(caso.next_estados),

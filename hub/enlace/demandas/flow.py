@@ -9,12 +9,15 @@ table does not allow and lists the allowed ones. :class:`StatusHistory` keeps ev
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final, Protocol, TypeVar
 
+from hub.enlace.history import HistoryLine
 from hub.errors import Invalid
 from hub.storage import Actor, HubDB
+from hub.storage.audit import Json
 
 
 class Status(Protocol, Hashable):
@@ -87,3 +90,39 @@ class StatusHistory:
             [record_id],
         ).fetchall()
         return [StatusChange(*row) for row in rows]
+
+
+def readable(
+    lines: Sequence[HistoryLine], labels: Mapping[str, Mapping[str, str]]
+) -> list[HistoryLine]:
+    """``lines`` as people read them: coded values by their Spanish label (``labels``:
+    field → value → label), dates as DD-MM-AAAA, empty values as None (shown «—»), and a
+    field left empty at creation not listed at all."""
+    shown = []
+    for line in lines:
+        changed: dict[str, tuple[Json, Json]] = {}
+        for name, (old, new) in line.changed.items():
+            if _blank(old) and _blank(new):
+                continue
+            known = labels.get(name, {})
+            changed[name] = (_readable(old, known), _readable(new, known))
+        shown.append(replace(line, changed=changed))
+    return shown
+
+
+def _blank(value: Json) -> bool:
+    return value is None or value == ""
+
+
+def _readable(value: Json, known: Mapping[str, str]) -> Json:
+    if _blank(value):
+        return None
+    if isinstance(value, str):
+        if value in known:
+            return known[value]
+        if _ISO_DATE.fullmatch(value):
+            return f"{value[8:10]}-{value[5:7]}-{value[0:4]}"
+    return value
+
+
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -11,6 +11,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from hub import keys
+from hub.enlace.demandas.flow import readable
 from hub.enlace.demandas.forms import (
     DemandaFilter,
     read_actividad,
@@ -86,6 +87,17 @@ FIELD_LABELS: Final[Mapping[str, str]] = {
     "tipo": "Tipo",
     "quien": "Quién",
 }
+VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
+    name: {member.value: member.label for member in kind}
+    for name, kind in (
+        ("canal", Canal),
+        ("categoria", Categoria),
+        ("prioridad", Prioridad),
+        ("estado", Estado),
+        ("tipo", TipoActividad),
+    )
+}
+"""How the history shows each coded field's values."""
 CSV_HEADER: Final = (
     "N°",
     "Barrio",
@@ -314,7 +326,9 @@ def _detail(
         "vencida": demanda.vencida(day),
         "actividades": repo.actividades(demanda.id),
         "estados": repo.estados(demanda.id),
-        "history": history_of(hub, Subject(SUBJECT, demanda.id), HISTORY_TEXTS),
+        "history": readable(
+            history_of(hub, Subject(SUBJECT, demanda.id), HISTORY_TEXTS), VALUE_LABELS
+        ),
         "field_labels": FIELD_LABELS,
         "estado_labels": {e.value: e.label for e in Estado},
         "next_options": [

@@ -64,6 +64,8 @@ async def test_a_gestor_registers_a_demanda_and_sees_it_with_its_history(world: 
     assert "+56 9 8765 4321" in page and "20-01-2027" not in page
     assert "15-01-2027" in page  # plazo: 10-01 + 5 días (alta)
     assert "Registró la demanda" in page and "norte@maipu.cl" in page
+    assert "Canal: «Línea 1418»" in page and "Recibida el: «10-01-2027»" in page
+    assert "Contacto: «(registrado)»" in page and "«»" not in page
     made = Demandas(world.hub).get(1)
     assert made.contacto == "+56987654321" and made.created_by == "norte@maipu.cl"
     barrio = await text_of(world, "/barrios/1/demandas")

@@ -65,6 +65,9 @@ async def test_mediacion_and_admin_see_every_case(world: World) -> None:
         assert "Derivada desde la demanda N° 1" in page and 'href="/demandas/1"' in page
         assert "Historial de estados" in page and "Ingresó el caso" in page
         assert "Registró una sesión" in page and f"Primera sesión {MARKER}" in page
+        assert "Origen: «Derivada desde una demanda»" in page and "Rol: «Requirente»" in page
+        assert "Fecha: «12-01-2027»" in page and "«»" not in page
+        assert page.index("Vecina NORTE-RESERVADO") < page.index("Vecino del 12")
     menu = await (await world.get(world.mediacion, "/")).text()
     assert 'href="/mediacion"' in menu
 

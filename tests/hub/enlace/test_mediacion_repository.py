@@ -109,9 +109,9 @@ def test_sessions_and_parties_are_kept_and_audited_without_phones(world: World) 
     )
     assert [s.nota for s in casos.sesiones(made.id)] == ["a", "b"]
     assert [p.rol for p in casos.partes(made.id)] == [
-        RolParte.REQUERIDO,
-        RolParte.REQUERIDO,
         RolParte.REQUIRENTE,
+        RolParte.REQUERIDO,
+        RolParte.REQUERIDO,
     ]
     assert casos.get(made.id).sesiones == 2 and casos.get(made.id).partes == 3
     log = " ".join(
