@@ -167,16 +167,14 @@
     bar.setAttribute("aria-label", "Dibujar en el mapa");
     var group = document.createElement("span");
     group.className = "dibujo-modos";
-    if (tool.modes.length > 1) {
-      tool.modes.forEach(function (mode) {
-        var button = tool.button(mode.label, function () { tool.choose(mode); });
-        button.setAttribute("aria-pressed", "false");
-        button.setAttribute("data-kind", mode.kind);
-        tool.buttons[mode.kind] = button;
-        group.appendChild(button);
-        group.appendChild(document.createTextNode(" "));
-      });
-    }
+    tool.modes.forEach(function (mode) {
+      var button = tool.button(mode.label, function () { tool.choose(mode); });
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("data-kind", mode.kind);
+      tool.buttons[mode.kind] = button;
+      group.appendChild(button);
+      group.appendChild(document.createTextNode(" "));
+    });
     bar.appendChild(group);
     bar.appendChild(tool.button("Deshacer", function () { tool.undo(); }, "secondary"));
     bar.appendChild(document.createTextNode(" "));
