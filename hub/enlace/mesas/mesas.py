@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Final
 
 from hub.enlace.history import HistoryLine, history_of, record_change
-from hub.enlace.mesas.model import MAX_FOCOS, EstadoMesa, Mesa, MesaDraft
+from hub.enlace.mesas.model import MAX_FOCOS, EstadoMesa, Mesa, MesaDraft, filled
 from hub.enlace.mesas.storage import TOO_MANY
 from hub.errors import Invalid, NotFound
 from hub.roles import Role
@@ -99,7 +99,7 @@ class Mesas:
                     "mesa.create",
                     mesa.subject,
                     None,
-                    self._fields(mesa),
+                    filled(self._fields(mesa)),
                     at=at,
                     extra={"barrio_id": barrio_id},
                 )

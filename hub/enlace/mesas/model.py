@@ -10,9 +10,15 @@ from enum import StrEnum
 from typing import Final
 
 from hub.storage import Subject
+from hub.storage.audit import Json
 
 MAX_FOCOS: Final = 2
 """"cada gestor identifique dos sectores barriales a focalizar dentro de sus territorios"."""
+
+
+def filled(fields: dict[str, Json]) -> dict[str, Json]:
+    """``fields`` without the empty ones: what a creation's history lists."""
+    return {name: value for name, value in fields.items() if value not in ("", None)}
 
 
 class EstadoMesa(StrEnum):

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from hub.enlace.history import HistoryLine, history_of, record_change
 from hub.enlace.mesas.forms import agenda_text, asistentes_text
-from hub.enlace.mesas.model import AgendaItem, Asistente, Mesa, Sesion, SesionDraft
+from hub.enlace.mesas.model import AgendaItem, Asistente, Mesa, Sesion, SesionDraft, filled
 from hub.errors import Invalid, NotFound
 from hub.storage import Actor, HubDB, Subject
 from hub.storage.audit import Json
@@ -64,7 +64,7 @@ class Sesiones:
                 "mesa_sesion.create",
                 Subject(SUBJECT, sesion_id),
                 None,
-                _fields(draft),
+                filled(_fields(draft)),
                 at=at,
                 extra={"barrio_id": mesa.barrio_id, "mesa_id": mesa.id},
             )
