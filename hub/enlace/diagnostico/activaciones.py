@@ -68,10 +68,28 @@ class Activity:
     by_weekday: list[int]
     """7 counts, lunes to domingo."""
     controllers: list[ControllerActivity]
+    by_weekday_hour: list[list[int]]
+    """7 rows (lunes to domingo) of 24 counts (hour 0 to 23)."""
 
     @property
     def total(self) -> int:
         return len(self.activations)
+
+    @property
+    def busiest_hours(self) -> list[int]:
+        """The hours of the day with most activations (all of them on a tie)."""
+        most = max(self.by_hour)
+        return [hour for hour, count in enumerate(self.by_hour) if most and count == most]
+
+    @property
+    def busiest_weekdays(self) -> list[str]:
+        most = max(self.by_weekday)
+        return [WEEKDAYS[i] for i, count in enumerate(self.by_weekday) if most and count == most]
+
+    def level(self, count: int) -> int:
+        """0 to 4: how ``count`` compares with the busiest weekday-and-hour cell."""
+        most = max((max(row) for row in self.by_weekday_hour), default=0)
+        return 0 if count <= 0 or most <= 0 else max(1, math.ceil(4 * count / most))
 
 
 def period(since: date, until: date, zone: ZoneInfo) -> tuple[float, float]:
@@ -113,11 +131,13 @@ def activity(
     kinds = dict.fromkeys(KIND_LABELS, 0)
     by_hour = [0] * 24
     by_weekday = [0] * 7
+    grid = [[0] * 24 for _ in range(7)]
     per_controller: dict[int, int] = {}
     for found in activations:
         kinds[found.kind] = kinds.get(found.kind, 0) + 1
         by_hour[found.local.hour] += 1
         by_weekday[found.local.weekday()] += 1
+        grid[found.local.weekday()][found.local.hour] += 1
         per_controller[found.controller_id] = per_controller.get(found.controller_id, 0) + 1
     controllers = [
         ControllerActivity(
@@ -142,6 +162,7 @@ def activity(
         by_hour,
         by_weekday,
         controllers,
+        grid,
     )
 
 

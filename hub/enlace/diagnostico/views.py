@@ -191,6 +191,8 @@ def _problematica(
     status: int = 200,
 ) -> web.Response:
     hub = request.app[keys.db]
+    until = today(request)
+    since = until - timedelta(days=DEFAULT_DAYS - 1)
     focos = [
         registro
         for registro in Registros(hub, FOCOS).of_barrio(found.barrio_id)
@@ -203,6 +205,8 @@ def _problematica(
         "items": car.ITEMS,
         "focos": focos,
         "history": Problematicas(hub).history(found.id),
+        "activity": activity(hub, found.barrio_id, since, until, zone(request)),
+        "since": since,
         "labels": {**FIELD_LABELS, **car.LABELS},
         "prioridades": PRIORIDADES,
         "errors": errors,

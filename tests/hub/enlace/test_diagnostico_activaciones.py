@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.enlace.diagnostico.activaciones import activity, bar_chart, circle_radius
+from hub.enlace.diagnostico.problematicas import Problematicas
 from hub.storage import HubDB
+from tests.hub.conftest import CLI, T0
 from tests.hub.enlace.conftest import MARKER, World
 from tests.hub.test_fleet_support import enrolled, episode, event, make_report, send
 
@@ -77,6 +79,10 @@ def test_counts_by_kind_hour_and_weekday_in_local_time(fleet: World) -> None:
     assert found.by_hour[23] == 2 and found.by_hour[0] == 1 and found.by_hour[8] == 1
     assert sum(found.by_hour) == 4
     assert found.by_weekday == [1, 0, 1, 0, 0, 0, 2]  # lunes … domingo
+    assert found.by_weekday_hour[6][23] == 2 and found.by_weekday_hour[0][0] == 1
+    assert sum(map(sum, found.by_weekday_hour)) == 4
+    assert (found.busiest_hours, found.busiest_weekdays) == ([23], ["Domingo"])
+    assert (found.level(2), found.level(1), found.level(0)) == (4, 2, 0)
     per = {c.name: c.count for c in found.controllers}
     assert per == {f"Plaza {MARKER}": 3, "Pasaje 3": 1, "Sin ubicación": 0}
 
@@ -131,6 +137,10 @@ async def test_the_default_period_is_the_last_ninety_days(fleet: World) -> None:
     assert "<strong>3</strong> activaciones" in page  # the July episode is older
     diagnostico = await (await fleet.get(fleet.gestor_norte, "/barrios/1/diagnostico")).text()
     assert "<strong>3</strong> activaciones" in diagnostico
+    made = Problematicas(fleet.hub).add(1, "Robos", actor=CLI, at=T0)
+    page = await (await fleet.get(fleet.gestor_norte, f"/problematicas/{made.id}")).text()
+    assert "registraron 3 activaciones desde el 18-10-2026" in page
+    assert "horas con más activaciones: 00, 08, 23 h; días: lunes, miércoles, domingo." in page
 
 
 @pytest.mark.parametrize(
