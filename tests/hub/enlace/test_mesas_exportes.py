@@ -32,7 +32,7 @@ async def test_the_acta_prints_the_whole_session(world: World) -> None:
     header = body[start : body.index("</header>", start)]
     assert f"Villa {MARKER}" in header and f"Plaza {MARKER}" in header
     assert "Acta de la Sesión N° 2 del 08-02-2027" in header and "19:00" in header
-    assert "Nora Norte" in header
+    assert "Nora Norte" in header and f"Microtráfico {MARKER}" in header
     for shown in ("Rosa Díaz", "María Pérez", "Sargento Rojas", "19:10–19:55", "55 minutos"):
         assert shown in body, shown
     assert f"Se acordó pedir luminarias {MARKER}." in body

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from hub.enlace.diagnostico.problematicas import Problematicas
 from hub.enlace.mesas.acuerdos import Acuerdos
 from hub.enlace.mesas.mesas import Mesas
 from hub.enlace.mesas.model import (
@@ -31,10 +32,13 @@ def seed(world: World) -> None:
 
 def _mesa(world: World, barrio: Barrio, gestor: User, marker: str) -> tuple[int, int, int]:
     hub, who = world.hub, gestor.actor
+    problema = Problematicas(hub).add(barrio.id, f"Microtráfico{marker}", actor=who, at=T0)
     mesa = Mesas(hub).open(
         barrio.id,
         gestor.id,
-        MesaDraft(f"Plaza{marker}", f"Recuperar la plaza{marker}", date(2027, 1, 4), ()),
+        MesaDraft(
+            f"Plaza{marker}", f"Recuperar la plaza{marker}", date(2027, 1, 4), (problema.id,)
+        ),
         actor=who,
         at=T0,
     )
