@@ -49,6 +49,9 @@ async def test_readers_enter_and_the_unidad_does_not(world: World) -> None:
         for path in ("/demandas", "/barrios/1/demandas", "/demandas/1", "/demandas.csv"):
             assert (await world.get(person, path)).status == 200, (person.email, path)
     assert (await world.get(world.unidad, "/demandas")).status == 403
+    for path in ("/barrios/1/demandas", "/demandas/1"):
+        read_only = await text_of(world, path, world.mediacion)
+        assert "<form" not in read_only.split("<main", 1)[1]  # read only: no forms
     response = await world.post(world.mediacion, "/barrios/1/demandas", GOOD)
     assert response.status == 403
     assert counts(world)[0] == 1
