@@ -107,6 +107,16 @@ class Sesiones:
         """The mesa's sessions, the first one first."""
         return self._of(mesa_id, "1", [])
 
+    def of_barrio(self, barrio_id: int) -> list[tuple[Sesion, str]]:
+        """Every session of the barrio's mesas, newest first, with its mesa's sector
+        barrial (what a plan de acción names when a mesa validated it)."""
+        rows = self._hub.db.execute(
+            "SELECT s.id, m.sector FROM mesa_sesiones s JOIN mesas m ON m.id = s.mesa_id "
+            "WHERE s.barrio_id = ? ORDER BY s.fecha DESC, s.hora DESC, s.id DESC",
+            [barrio_id],
+        ).fetchall()
+        return [(self.get(int(row[0])), str(row[1])) for row in rows]
+
     def history(self, sesion_id: int) -> list[HistoryLine]:
         return history_of(self._hub, Subject(SUBJECT, sesion_id), HISTORY_TEXTS)
 

@@ -282,3 +282,15 @@ async def test_mediacion_reads_sessions_but_cannot_write(world: World) -> None:
     ):
         assert (await world.post(world.mediacion, path, form)).status == 403, path
     assert count(world, "mesa_sesiones") == 1 and count(world, "mesa_seguimientos") == 0
+
+
+async def test_the_barrios_sessions_newest_first_for_the_plan(world: World) -> None:
+    open_mesa(world)
+    first = await new_sesion(world)
+    second = await new_sesion(world, fecha="2027-02-08")
+    found = Sesiones(world.hub).of_barrio(world.norte.id)
+    assert [(s.id, s.numero, sector) for s, sector in found] == [
+        (second, 2, "Plaza"),
+        (first, 1, "Plaza"),
+    ]
+    assert Sesiones(world.hub).of_barrio(world.sur.id) == []
