@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from hub.enlace import routes as enlace
 from hub.enlace.demandas import routes as demandas
 from hub.enlace.diagnostico import routes as diagnostico
 from hub.enlace.instrumentos import routes as instrumentos
@@ -337,5 +338,6 @@ ROUTES: Final[tuple[Route, ...]] = (
     *planes.ROUTES,
     *mesas.ROUTES,
     *demandas.ROUTES,
+    *enlace.ROUTES,
     *mediacion.ROUTES,
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from hub.enlace import routes as enlace
 from hub.enlace.demandas import routes as demandas
 from hub.enlace.diagnostico import routes as diagnostico
 from hub.enlace.instrumentos import routes as instrumentos
@@ -35,6 +36,7 @@ ENLACE_ROUTES: tuple[Route, ...] = (
     *planes.ROUTES,
     *mesas.ROUTES,
     *demandas.ROUTES,
+    *enlace.ROUTES,
     *mediacion.ROUTES,
 )
 GLOBAL_WRITES = {"territorios", "territorio", "territorio_gestores", "new_barrio"}
