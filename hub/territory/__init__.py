@@ -5,7 +5,14 @@
 - :mod:`hub.territory.scope`: which barrios a person may see and change — a gestor
   territorial only those of their territorios;
 - :mod:`hub.territory.geo`: GeoJSON geometries (limits, points, routes), checked, and their
-  drawing as SVG.
+  drawing as SVG; :mod:`hub.territory.mapview`: a barrio's map for the ``mapa`` macro;
+- :mod:`hub.territory.territorios`: territorios and their gestores;
+  :mod:`hub.territory.records`: a barrio's datos, caracterización and limits, audited
+  (read them with :func:`hub.territory.barrios.profile`); :mod:`hub.territory.limits`:
+  areas and the fleet's controllers inside a barrio;
+- the pages: :mod:`hub.territory.views` (list and ficha), ``views_barrios``,
+  ``views_territorios`` and ``exports`` (routes in :mod:`hub.territory.routes`; guide in
+  ``docs/enlace/territorios.md``).
 """
 
 from __future__ import annotations
