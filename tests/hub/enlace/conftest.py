@@ -30,9 +30,10 @@ MARKER: Final = "NORTE-RESERVADO"
 
 
 @dataclass
-class World:
-    client: Client
-    clock: FakeClock
+class Comuna:
+    """The people and barrios of the two territorios (what the isolation seeds need)."""
+
+    hub: HubDB
     admin: User
     gestor_norte: User
     gestor_sur: User
@@ -41,9 +42,13 @@ class World:
     norte: Barrio
     sur: Barrio
 
-    @property
-    def hub(self) -> HubDB:
-        return self.client.app[keys.db]
+
+@dataclass
+class World(Comuna):
+    """The comuna on a running test app, with helpers to request pages as its people."""
+
+    client: Client
+    clock: FakeClock
 
     def identity(self, person: User) -> Identity:
         return signed_in(self.client, person)
@@ -71,24 +76,42 @@ class World:
         )
 
 
-def build_world(client: Client, clock: FakeClock) -> World:
-    hub = client.app[keys.db]
-    admin = add_user(client, Role.ADMIN, email="admin@maipu.cl", name="Ana Admin")
-    gestor_norte = add_user(client, Role.GESTOR, email="norte@maipu.cl", name="Nora Norte")
-    gestor_sur = add_user(client, Role.GESTOR, email="sur@maipu.cl", name="Sergio Sur")
-    mediacion = add_user(client, Role.MEDIACION, email="media@maipu.cl", name="Marta Mediadora")
-    unidad = add_user(client, Role.UNIDAD_ALARMAS, email="unidad@maipu.cl", name="Ulises Unidad")
+def found_comuna(
+    hub: HubDB,
+    *,
+    admin: User,
+    gestor_norte: User,
+    gestor_sur: User,
+    mediacion: User,
+    unidad: User,
+    norte_name: str = f"Villa {MARKER}",
+    at: float = T0,
+) -> Comuna:
+    """Territorios Norte and Sur, one gestor each; the barrio ``norte_name`` (id 1: create
+    nothing else first) in Norte and «Población Los Aromos» (id 2) in Sur."""
     territorios = Territorios(hub)
-    t_norte = territorios.create("Territorio Norte", actor=CLI, at=T0)
-    t_sur = territorios.create("Territorio Sur", actor=CLI, at=T0)
-    territorios.assign_gestor(t_norte.id, gestor_norte.id, actor=CLI, at=T0)
-    territorios.assign_gestor(t_sur.id, gestor_sur.id, actor=CLI, at=T0)
-    norte = get_or_create(hub, f"Villa {MARKER}", actor=CLI, at=T0)
-    sur = get_or_create(hub, "Población Los Aromos", actor=CLI, at=T0)
-    territorios.place_barrio(norte.id, t_norte.id, actor=CLI, at=T0)
-    territorios.place_barrio(sur.id, t_sur.id, actor=CLI, at=T0)
+    t_norte = territorios.create("Territorio Norte", actor=CLI, at=at)
+    t_sur = territorios.create("Territorio Sur", actor=CLI, at=at)
+    territorios.assign_gestor(t_norte.id, gestor_norte.id, actor=CLI, at=at)
+    territorios.assign_gestor(t_sur.id, gestor_sur.id, actor=CLI, at=at)
+    norte = get_or_create(hub, norte_name, actor=CLI, at=at)
+    sur = get_or_create(hub, "Población Los Aromos", actor=CLI, at=at)
+    territorios.place_barrio(norte.id, t_norte.id, actor=CLI, at=at)
+    territorios.place_barrio(sur.id, t_sur.id, actor=CLI, at=at)
     assert (norte.id, sur.id) == (1, 2)
-    return World(client, clock, admin, gestor_norte, gestor_sur, mediacion, unidad, norte, sur)
+    return Comuna(hub, admin, gestor_norte, gestor_sur, mediacion, unidad, norte, sur)
+
+
+def build_world(client: Client, clock: FakeClock) -> World:
+    comuna = found_comuna(
+        client.app[keys.db],
+        admin=add_user(client, Role.ADMIN, email="admin@maipu.cl", name="Ana Admin"),
+        gestor_norte=add_user(client, Role.GESTOR, email="norte@maipu.cl", name="Nora Norte"),
+        gestor_sur=add_user(client, Role.GESTOR, email="sur@maipu.cl", name="Sergio Sur"),
+        mediacion=add_user(client, Role.MEDIACION, email="media@maipu.cl", name="Marta Mediadora"),
+        unidad=add_user(client, Role.UNIDAD_ALARMAS, email="unidad@maipu.cl", name="Ulises Unidad"),
+    )
+    return World(**vars(comuna), client=client, clock=clock)
 
 
 @pytest.fixture
