@@ -8,7 +8,7 @@ from hub.territory.barrio_forms import BarrioData
 from hub.territory.geo import parse_geometry
 from hub.territory.records import BarrioRecords
 from tests.hub.conftest import CLI, T0
-from tests.hub.enlace.conftest import MARKER, World
+from tests.hub.enlace.conftest import MARKER, Comuna
 
 NORTE_LIMITS = {
     "type": "Polygon",
@@ -24,7 +24,7 @@ SUR_LIMITS = {
 }
 
 
-def seed(world: World) -> None:
+def seed(world: Comuna) -> None:
     records = BarrioRecords(world.hub)
     norte = BarrioData(
         world.norte.name,
