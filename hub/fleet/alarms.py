@@ -186,45 +186,82 @@ def observe(
 ) -> Alarm:
     """Open the alarm, or update the open one: ``last_seen``, ``count`` (+ ``count``),
     ``detail``, and the severity if ``severity`` is worse. Call inside a transaction or not."""
-    severity = severity or kind.severity
-    if kind.per_node != (node is not None):
-        raise ValueError(f"{kind} alarms are {'per node' if kind.per_node else 'per controller'}")
-    found = open_alarm(db, controller_id, kind, node)
     with _writing(db):
-        if found is None:
-            db.db.execute(
-                "INSERT INTO alarms (controller_id, node_network, node_address, type, severity, "
-                "detail, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    controller_id,
-                    None if node is None else node[0],
-                    None if node is None else node[1],
-                    kind.value,
-                    severity.value,
-                    detail,
-                    at,
-                    at,
-                    max(count, 1),
-                ],
-            )
-        else:
-            worse = max(found.severity, severity, key=lambda s: s.rank)
-            db.db.execute(
-                "UPDATE alarms SET last_seen = max(last_seen, ?), count = count + ?, detail = ?, "
-                "severity = ? WHERE id = ?",
-                [at, count, detail, worse.value, found.id],
-            )
+        record(
+            db,
+            controller_id,
+            kind,
+            detail=detail,
+            at=at,
+            node=node,
+            severity=severity,
+            count=count,
+            is_open=open_alarm(db, controller_id, kind, node) is not None,
+        )
     opened = open_alarm(db, controller_id, kind, node)
     assert opened is not None
     return opened
+
+
+def record(
+    db: HubDB,
+    controller_id: int,
+    kind: AlarmType,
+    *,
+    detail: str,
+    at: float,
+    is_open: bool,
+    node: Node | None = None,
+    severity: Severity | None = None,
+    count: int = 1,
+) -> None:
+    """:func:`observe` in one statement, for a caller that knows whether the alarm is open
+    (:class:`OpenAlarms`) and needs no :class:`Alarm` back. Inside the caller's transaction."""
+    severity = severity or kind.severity
+    if kind.per_node != (node is not None):
+        raise ValueError(f"{kind} alarms are {'per node' if kind.per_node else 'per controller'}")
+    if not is_open:
+        db.db.execute(
+            "INSERT INTO alarms (controller_id, node_network, node_address, type, severity, "
+            "detail, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                controller_id,
+                None if node is None else node[0],
+                None if node is None else node[1],
+                kind.value,
+                severity.value,
+                detail,
+                at,
+                at,
+                max(count, 1),
+            ],
+        )
+        return
+    where, parameters = _open_key(node)
+    db.db.execute(
+        "UPDATE alarms SET last_seen = max(last_seen, ?), count = count + ?, detail = ?, "  # noqa: S608
+        f"severity = {_WORSE} WHERE controller_id = ? AND type = ? AND {where} "
+        "AND cleared_at IS NULL",
+        [at, count, detail, severity.value, controller_id, kind.value, *parameters],
+    )
+
+
+_WORSE: Final = (
+    "CASE WHEN severity = 'critical' OR ? = 'critical' THEN 'critical' ELSE 'warning' END"
+)
+"""The worse of the stored severity and the parameter (``Severity.rank`` in SQL)."""
+
+
+def _open_key(node: Node | None) -> tuple[str, list[object]]:
+    where, parameters = _key(node)
+    return where.replace("a.", ""), parameters
 
 
 def clear(
     db: HubDB, controller_id: int, kind: AlarmType, *, at: float, node: Node | None = None
 ) -> bool:
     """Close the open alarm of that key, if any; True when one was closed."""
-    where, parameters = _key(node)
-    where = where.replace("a.", "")
+    where, parameters = _open_key(node)
     with _writing(db):
         cursor = db.db.execute(
             f"UPDATE alarms SET cleared_at = ? WHERE controller_id = ? AND type = ? AND {where} "  # noqa: S608
@@ -232,6 +269,68 @@ def clear(
             [at, controller_id, kind.value, *parameters],
         )
     return cursor.rowcount > 0
+
+
+AlarmKey = tuple[AlarmType, Node | None]
+
+
+class OpenAlarms:
+    """The keys of one controller's open alarms, read in one query, for code that observes
+    and clears many kinds of one controller's alarms in one transaction (a report): a clear
+    of an alarm that is not open costs no statement, an observation one.
+
+    Use it inside a transaction that already holds the write lock (a report's, after its
+    first insert): then nobody else can open or clear this controller's alarms meanwhile,
+    and the keys stay true as long as every change goes through this object."""
+
+    def __init__(self, db: HubDB, controller_id: int) -> None:
+        self._db = db
+        self.controller_id = controller_id
+        rows = db.db.execute(
+            "SELECT type, node_network, node_address FROM alarms "
+            "WHERE controller_id = ? AND cleared_at IS NULL",
+            [controller_id],
+        ).fetchall()
+        self._keys: set[AlarmKey] = {
+            (AlarmType(kind), None if network is None else (int(network), int(address)))
+            for kind, network, address in rows
+        }
+
+    def __contains__(self, key: AlarmKey) -> bool:
+        return key in self._keys
+
+    def observe(
+        self,
+        kind: AlarmType,
+        *,
+        detail: str,
+        at: float,
+        node: Node | None = None,
+        severity: Severity | None = None,
+        count: int = 1,
+    ) -> None:
+        """:func:`observe`, for this controller."""
+        key = (kind, node)
+        record(
+            self._db,
+            self.controller_id,
+            kind,
+            detail=detail,
+            at=at,
+            node=node,
+            severity=severity,
+            count=count,
+            is_open=key in self._keys,
+        )
+        self._keys.add(key)
+
+    def clear(self, kind: AlarmType, *, at: float, node: Node | None = None) -> bool:
+        """:func:`clear`, for this controller: no statement when it is not open."""
+        key = (kind, node)
+        if key not in self._keys:
+            return False
+        self._keys.discard(key)
+        return clear(self._db, self.controller_id, kind, at=at, node=node)
 
 
 def acknowledge(db: HubDB, alarm_id: int, *, actor: Actor, at: float) -> Alarm:

@@ -8,6 +8,7 @@ sent; a result that still arrives is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -139,7 +140,9 @@ def take_pending(db: HubDB, controller_id: int, *, at: float, limit: int) -> lis
         [controller_id, at, limit],
     ).fetchall()
     pending = [_command(row) for row in rows]
-    with db.db.atomic():
+    if not pending:
+        return pending
+    with contextlib.nullcontext() if db.db.conn.in_transaction else db.db.atomic():
         for command in pending:
             db.db.execute(
                 "UPDATE commands SET sent_at = coalesce(sent_at, ?), sent_count = sent_count + 1 "

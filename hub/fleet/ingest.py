@@ -1,8 +1,14 @@
 """Applying one report: events stored once, states folded, alarms evaluated, the answer.
 
-:func:`apply_report` does it all in one transaction (the contract's "all or none"): each
-event is inserted under ``(controller_id, event_id)`` and only an event that was not there
-yet is folded, so a resend changes nothing and is answered as a duplicate.
+:func:`apply_report` does it all in one transaction (the contract's "all or none"); the
+controller API calls :func:`fold_report` inside the transaction it shares with the other
+reports of the moment (:mod:`hub.fleet.intake`, one savepoint each). Each event is inserted
+under ``(controller_id, event_id)`` and only an event that was not there yet is folded, so
+a resend changes nothing and is answered as a duplicate.
+
+A report touches many alarm keys (offline, power, battery, each node's two), nearly always
+to find nothing to clear: the controller's open alarms are read once
+(:class:`~hub.fleet.alarms.OpenAlarms`) and only a change costs a statement.
 
 Folding (docs/hub-api.md): an episode keeps its newest snapshot; a security count adds up;
 a node keeps its newest status; self-tests and command results are kept as they come.
@@ -18,10 +24,12 @@ times near 0 until it syncs, so the hub estimates its skew from each report (``r
 from __future__ import annotations
 
 import json
-from typing import Final
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 from hub.fleet import commands
-from hub.fleet.alarms import AlarmType, Severity, clear, observe
+from hub.fleet.alarms import AlarmType, OpenAlarms, Severity
 from hub.storage import HubDB
 from protocol.report import (
     MAX_COMMANDS,
@@ -52,277 +60,286 @@ SECURITY_REASONS: Final = {"replay": "repetidas", "tag": "con firma inválida"}
 def apply_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
     """Store and fold ``report`` from ``controller_id`` (already authenticated and checked
     to be the report's), received at ``at``; the answer with its pending commands."""
-    skew = at - report.sent_at
+    with db.db.atomic():
+        return fold_report(db, controller_id, report, at=at)
+
+
+def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
+    """:func:`apply_report` inside the caller's transaction (which it must commit before the
+    answer goes out: the answer acknowledges events, which must then be stored)."""
     accepted: list[str] = []
     duplicates: list[str] = []
-    with db.db.atomic():
-        fresh: list[Event] = []
-        for event in report.events:
-            cursor = db.db.execute(
-                "INSERT OR IGNORE INTO events (controller_id, event_id, type, at, received_at, "
-                "data) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    controller_id,
-                    event.id,
-                    event.type,
-                    event.at,
-                    at,
-                    json.dumps(event.data, ensure_ascii=False, sort_keys=True),
-                ],
-            )
-            if cursor.rowcount:
-                accepted.append(event.id)
-                fresh.append(event)
-            else:
-                duplicates.append(event.id)
-        for event in sorted(fresh, key=lambda e: e.at):
-            _fold(db, controller_id, event, skew=skew, at=at)
-        if report.heartbeat is not None:
-            _heartbeat(db, controller_id, report.heartbeat, at=at)
-        clear(db, controller_id, AlarmType.OFFLINE, at=at)
-        interval = db.db.execute(
-            "SELECT report_interval_s FROM controllers WHERE id = ?", [controller_id]
-        ).fetchone()[0]
-        db.db.execute(
-            "UPDATE controllers SET last_report_at = ?, last_sent_at = ?, clock_skew_s = ?, "
-            "told_interval_s = ?, reports = reports + 1, "
-            "software_version = coalesce(?, software_version) WHERE id = ?",
+    fresh: list[Event] = []
+    for event in report.events:
+        cursor = db.db.execute(
+            "INSERT OR IGNORE INTO events (controller_id, event_id, type, at, received_at, "
+            "data) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                at,
-                report.sent_at,
-                skew,
-                interval,
-                None if report.heartbeat is None else report.heartbeat.software_version,
                 controller_id,
+                event.id,
+                event.type,
+                event.at,
+                at,
+                json.dumps(event.data, ensure_ascii=False, sort_keys=True),
             ],
         )
-        pending = commands.take_pending(db, controller_id, at=at, limit=MAX_COMMANDS)
+        if cursor.rowcount:
+            accepted.append(event.id)
+            fresh.append(event)
+        else:
+            duplicates.append(event.id)
+    row = db.db.execute(
+        "UPDATE controllers SET last_report_at = ?, last_sent_at = ?, clock_skew_s = ?, "
+        "told_interval_s = report_interval_s, reports = reports + 1, "
+        "software_version = coalesce(?, software_version) WHERE id = ? "
+        "RETURNING report_interval_s",
+        [
+            at,
+            report.sent_at,
+            at - report.sent_at,
+            None if report.heartbeat is None else report.heartbeat.software_version,
+            controller_id,
+        ],
+    ).fetchone()
+    # The write lock is ours from the first statement on: the open alarms read now stay true.
+    folding = _Folding(db, controller_id, OpenAlarms(db, controller_id), at - report.sent_at, at)
+    for event in sorted(fresh, key=lambda e: e.at):
+        folding.event(event)
+    if report.heartbeat is not None:
+        folding.heartbeat(report.heartbeat)
+    folding.alarms.clear(AlarmType.OFFLINE, at=at)
+    pending = commands.take_pending(db, controller_id, at=at, limit=MAX_COMMANDS)
     return ReportAnswer(
         accepted=tuple(accepted),
         duplicates=tuple(duplicates),
         commands=tuple(command.as_message() for command in pending),
-        report_interval_s=int(interval),
+        report_interval_s=int(row[0]),
     )
 
 
-def _fold(db: HubDB, controller_id: int, event: Event, *, skew: float, at: float) -> None:
-    body = event.body()
-    if isinstance(body, EpisodeSummary):
-        _episode(db, controller_id, body, snapshot_at=event.at, at=at)
-    elif isinstance(body, SecurityCount):
-        _security(db, controller_id, event.id, body, at=at)
-    elif isinstance(body, NodeStatus):
-        _node(db, controller_id, body, skew=skew, at=at)
-    elif isinstance(body, SelfTestResult):
-        _self_test(db, controller_id, event, body, at=at)
-    elif isinstance(body, CommandResult):
-        commands.record_result(
-            db, controller_id, body.command_id, status=body.status, detail=body.detail, at=at
+@dataclass(frozen=True)
+class _Folding:
+    """One report's events and heartbeat folded into the controller's state.
+
+    An event's ``data`` is read as it stands: :class:`~protocol.report.Event` validated it
+    against its body's schema when the report was parsed and keeps the body's own JSON
+    form (``EventBody.to_json()``: every key, typed, nested values as plain JSON), so it is
+    not parsed into a body again."""
+
+    db: HubDB
+    controller_id: int
+    alarms: OpenAlarms
+    skew: float
+    at: float
+
+    def event(self, event: Event) -> None:
+        data = event.data
+        if event.type == EpisodeSummary.TYPE:
+            self.episode(data, snapshot_at=event.at)
+        elif event.type == SecurityCount.TYPE:
+            self.security(event.id, data)
+        elif event.type == NodeStatus.TYPE:
+            self.node(data)
+        elif event.type == SelfTestResult.TYPE:
+            self.self_test(event, data)
+        elif event.type == CommandResult.TYPE:
+            commands.record_result(
+                self.db,
+                self.controller_id,
+                data["command_id"],
+                status=data["status"],
+                detail=data["detail"],
+                at=self.at,
+            )
+
+    def episode(self, data: Mapping[str, Any], *, snapshot_at: float) -> None:
+        sms = data["sms"]
+        self.db.db.execute(
+            """
+            INSERT INTO episodes (controller_id, episode_id, kind, network, nodes, presses,
+                started_at, silenced_at, ended_at, end_reason, sms_expected, sms_accepted,
+                sms_failed, snapshot_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (controller_id, episode_id) DO UPDATE SET
+                kind = excluded.kind, network = excluded.network, nodes = excluded.nodes,
+                presses = excluded.presses, started_at = excluded.started_at,
+                silenced_at = excluded.silenced_at, ended_at = excluded.ended_at,
+                end_reason = excluded.end_reason, sms_expected = excluded.sms_expected,
+                sms_accepted = excluded.sms_accepted, sms_failed = excluded.sms_failed,
+                snapshot_at = excluded.snapshot_at, updated_at = excluded.updated_at
+            WHERE excluded.snapshot_at >= episodes.snapshot_at
+            """,
+            [
+                self.controller_id,
+                data["episode_id"],
+                data["kind"],
+                data["network"],
+                json.dumps(list(data["nodes"])),
+                data["presses"],
+                data["started_at"],
+                data["silenced_at"],
+                data["ended_at"],
+                data["end_reason"],
+                sms["expected"],
+                sms["accepted"],
+                sms["failed"],
+                snapshot_at,
+                self.at,
+            ],
         )
 
-
-def _episode(
-    db: HubDB, controller_id: int, body: EpisodeSummary, *, snapshot_at: float, at: float
-) -> None:
-    db.db.execute(
-        """
-        INSERT INTO episodes (controller_id, episode_id, kind, network, nodes, presses,
-            started_at, silenced_at, ended_at, end_reason, sms_expected, sms_accepted,
-            sms_failed, snapshot_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (controller_id, episode_id) DO UPDATE SET
-            kind = excluded.kind, network = excluded.network, nodes = excluded.nodes,
-            presses = excluded.presses, started_at = excluded.started_at,
-            silenced_at = excluded.silenced_at, ended_at = excluded.ended_at,
-            end_reason = excluded.end_reason, sms_expected = excluded.sms_expected,
-            sms_accepted = excluded.sms_accepted, sms_failed = excluded.sms_failed,
-            snapshot_at = excluded.snapshot_at, updated_at = excluded.updated_at
-        WHERE excluded.snapshot_at >= episodes.snapshot_at
-        """,
-        [
-            controller_id,
-            body.episode_id,
-            body.kind,
-            body.network,
-            json.dumps(list(body.nodes)),
-            body.presses,
-            body.started_at,
-            body.silenced_at,
-            body.ended_at,
-            body.end_reason,
-            body.sms.expected,
-            body.sms.accepted,
-            body.sms.failed,
-            snapshot_at,
-            at,
-        ],
-    )
-
-
-def _security(
-    db: HubDB, controller_id: int, event_id: str, body: SecurityCount, *, at: float
-) -> None:
-    db.db.execute(
-        "INSERT INTO security_counts (controller_id, event_id, reason, network, src, counter, "
-        "count, first_at, last_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            controller_id,
-            event_id,
-            body.reason,
-            body.network,
-            body.src,
-            body.counter,
-            body.count,
-            body.first_at,
-            body.last_at,
-            at,
-        ],
-    )
-    if body.reason in SECURITY_REASONS:
-        sender = "remitente ilegible" if body.src is None else f"botón {body.src}"
-        observe(
-            db,
-            controller_id,
-            AlarmType.SECURITY,
-            detail=f"{body.count} trama(s) {SECURITY_REASONS[body.reason]} que dicen venir del "
-            f"{sender}" + ("" if body.network is None else f" (red {body.network})"),
-            count=body.count,
-            at=at,
+    def security(self, event_id: str, data: Mapping[str, Any]) -> None:
+        self.db.db.execute(
+            "INSERT INTO security_counts (controller_id, event_id, reason, network, src, "
+            "counter, count, first_at, last_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.controller_id,
+                event_id,
+                data["reason"],
+                data["network"],
+                data["src"],
+                data["counter"],
+                data["count"],
+                data["first_at"],
+                data["last_at"],
+                self.at,
+            ],
         )
+        reason, src, network = data["reason"], data["src"], data["network"]
+        if reason in SECURITY_REASONS:
+            sender = "remitente ilegible" if src is None else f"botón {src}"
+            self.alarms.observe(
+                AlarmType.SECURITY,
+                detail=f"{data['count']} trama(s) {SECURITY_REASONS[reason]} que dicen venir del "
+                f"{sender}" + ("" if network is None else f" (red {network})"),
+                count=data["count"],
+                at=self.at,
+            )
 
-
-def _node(db: HubDB, controller_id: int, body: NodeStatus, *, skew: float, at: float) -> None:
-    heard_at = min(at, body.last_heard_at + skew)
-    cursor = db.db.execute(
-        """
-        INSERT INTO nodes (controller_id, network, address, battery_mv, low_battery, tamper,
-            external_power, firmware, rssi, snr, last_heard_at, heard_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (controller_id, network, address) DO UPDATE SET
-            battery_mv = excluded.battery_mv, low_battery = excluded.low_battery,
-            tamper = excluded.tamper, external_power = excluded.external_power,
-            firmware = excluded.firmware, rssi = excluded.rssi, snr = excluded.snr,
-            last_heard_at = excluded.last_heard_at, heard_at = excluded.heard_at,
-            updated_at = excluded.updated_at
-        WHERE excluded.last_heard_at >= nodes.last_heard_at
-        """,
-        [
-            controller_id,
-            body.network,
-            body.address,
-            body.battery_mv,
-            int(body.low_battery),
-            int(body.tamper),
-            int(body.external_power),
-            body.firmware,
-            body.rssi,
-            body.snr,
-            body.last_heard_at,
-            heard_at,
-            at,
-        ],
-    )
-    if not cursor.rowcount:
-        return  # older than what we know: stored as an event, decides nothing
-    node = (body.network, body.address)
-    if at - heard_at <= NODE_SILENT_S:
-        clear(db, controller_id, AlarmType.NODE_SILENT, node=node, at=at)
-    if body.low_battery:
-        battery = "desconocida" if body.battery_mv is None else f"{body.battery_mv / 1000:.2f} V"
-        observe(
-            db,
-            controller_id,
-            AlarmType.NODE_LOW_BATTERY,
-            node=node,
-            detail=f"El botón informa batería baja ({battery}); cámbiela pronto.",
-            at=at,
+    def node(self, data: Mapping[str, Any]) -> None:
+        at = self.at
+        heard_at = min(at, data["last_heard_at"] + self.skew)
+        cursor = self.db.db.execute(
+            """
+            INSERT INTO nodes (controller_id, network, address, battery_mv, low_battery, tamper,
+                external_power, firmware, rssi, snr, last_heard_at, heard_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (controller_id, network, address) DO UPDATE SET
+                battery_mv = excluded.battery_mv, low_battery = excluded.low_battery,
+                tamper = excluded.tamper, external_power = excluded.external_power,
+                firmware = excluded.firmware, rssi = excluded.rssi, snr = excluded.snr,
+                last_heard_at = excluded.last_heard_at, heard_at = excluded.heard_at,
+                updated_at = excluded.updated_at
+            WHERE excluded.last_heard_at >= nodes.last_heard_at
+            """,
+            [
+                self.controller_id,
+                data["network"],
+                data["address"],
+                data["battery_mv"],
+                int(data["low_battery"]),
+                int(data["tamper"]),
+                int(data["external_power"]),
+                data["firmware"],
+                data["rssi"],
+                data["snr"],
+                data["last_heard_at"],
+                heard_at,
+                at,
+            ],
         )
-    else:
-        clear(db, controller_id, AlarmType.NODE_LOW_BATTERY, node=node, at=at)
+        if not cursor.rowcount:
+            return  # older than what we know: stored as an event, decides nothing
+        node = (int(data["network"]), int(data["address"]))
+        if at - heard_at <= NODE_SILENT_S:
+            self.alarms.clear(AlarmType.NODE_SILENT, node=node, at=at)
+        if data["low_battery"]:
+            millivolts = data["battery_mv"]
+            battery = "desconocida" if millivolts is None else f"{millivolts / 1000:.2f} V"
+            self.alarms.observe(
+                AlarmType.NODE_LOW_BATTERY,
+                node=node,
+                detail=f"El botón informa batería baja ({battery}); cámbiela pronto.",
+                at=at,
+            )
+        else:
+            self.alarms.clear(AlarmType.NODE_LOW_BATTERY, node=node, at=at)
 
-
-def _self_test(
-    db: HubDB, controller_id: int, event: Event, body: SelfTestResult, *, at: float
-) -> None:
-    newest = db.db.execute(
-        "SELECT max(at) FROM self_tests WHERE controller_id = ?", [controller_id]
-    ).fetchone()[0]
-    db.db.execute(
-        "INSERT INTO self_tests (controller_id, event_id, at, ok, skipped, detail, siren_ms, "
-        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            controller_id,
-            event.id,
-            event.at,
-            int(body.ok),
-            int(body.skipped),
-            body.detail,
-            body.siren_ms,
-            at,
-        ],
-    )
-    if body.skipped or (newest is not None and event.at < newest):
-        return
-    if body.ok:
-        clear(db, controller_id, AlarmType.SELF_TEST_FAILED, at=at)
-    else:
-        observe(
-            db,
-            controller_id,
-            AlarmType.SELF_TEST_FAILED,
-            detail=body.detail or "La prueba de sirena falló.",
-            at=at,
+    def self_test(self, event: Event, data: Mapping[str, Any]) -> None:
+        newest = self.db.db.execute(
+            "SELECT max(at) FROM self_tests WHERE controller_id = ?", [self.controller_id]
+        ).fetchone()[0]
+        self.db.db.execute(
+            "INSERT INTO self_tests (controller_id, event_id, at, ok, skipped, detail, "
+            "siren_ms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.controller_id,
+                event.id,
+                event.at,
+                int(data["ok"]),
+                int(data["skipped"]),
+                data["detail"],
+                data["siren_ms"],
+                self.at,
+            ],
         )
+        if data["skipped"] or (newest is not None and event.at < newest):
+            return
+        if data["ok"]:
+            self.alarms.clear(AlarmType.SELF_TEST_FAILED, at=self.at)
+        else:
+            self.alarms.observe(
+                AlarmType.SELF_TEST_FAILED,
+                detail=data["detail"] or "La prueba de sirena falló.",
+                at=self.at,
+            )
 
-
-def _heartbeat(db: HubDB, controller_id: int, beat: Heartbeat, *, at: float) -> None:
-    db.db.execute(
-        "INSERT INTO heartbeats (controller_id, received_at, uptime_s, software_version, power, "
-        "battery_mv, radio_noise_dbm, disk_free_mb, temperature_c, alarm_state, open_episodes, "
-        "outbox_pending, outbox_dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            controller_id,
-            at,
-            beat.uptime_s,
-            beat.software_version,
-            beat.power,
-            beat.battery_mv,
-            beat.radio_noise_dbm,
-            beat.disk_free_mb,
-            beat.temperature_c,
-            beat.alarm_state,
-            beat.open_episodes,
-            beat.outbox_pending,
-            beat.outbox_dropped,
-        ],
-    )
-    db.db.execute(
-        "DELETE FROM heartbeats WHERE controller_id = ? AND id <= (SELECT id FROM heartbeats "
-        "WHERE controller_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        [controller_id, controller_id, HEARTBEAT_HISTORY],
-    )
-    if beat.power == "battery":
-        observe(
-            db,
-            controller_id,
-            AlarmType.ON_BATTERY,
-            detail="Se cortó la energía de la red: el controlador funciona con su batería.",
-            at=at,
+    def heartbeat(self, beat: Heartbeat) -> None:
+        at, controller_id = self.at, self.controller_id
+        self.db.db.execute(
+            "INSERT INTO heartbeats (controller_id, received_at, uptime_s, software_version, "
+            "power, battery_mv, radio_noise_dbm, disk_free_mb, temperature_c, alarm_state, "
+            "open_episodes, outbox_pending, outbox_dropped) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                controller_id,
+                at,
+                beat.uptime_s,
+                beat.software_version,
+                beat.power,
+                beat.battery_mv,
+                beat.radio_noise_dbm,
+                beat.disk_free_mb,
+                beat.temperature_c,
+                beat.alarm_state,
+                beat.open_episodes,
+                beat.outbox_pending,
+                beat.outbox_dropped,
+            ],
         )
-    elif beat.power == "ac":
-        clear(db, controller_id, AlarmType.ON_BATTERY, at=at)
-    millivolts = beat.battery_mv
-    if millivolts is None:
-        return
-    if millivolts < LOW_BATTERY_MV:
-        severity = Severity.CRITICAL if millivolts < CRITICAL_BATTERY_MV else Severity.WARNING
-        observe(
-            db,
-            controller_id,
-            AlarmType.LOW_BATTERY,
-            severity=severity,
-            detail=f"Batería a {millivolts / 1000:.2f} V.",
-            at=at,
+        self.db.db.execute(
+            "DELETE FROM heartbeats WHERE controller_id = ? AND id <= (SELECT id FROM heartbeats "
+            "WHERE controller_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            [controller_id, controller_id, HEARTBEAT_HISTORY],
         )
-    elif millivolts >= BATTERY_RECOVERED_MV:
-        clear(db, controller_id, AlarmType.LOW_BATTERY, at=at)
+        if beat.power == "battery":
+            self.alarms.observe(
+                AlarmType.ON_BATTERY,
+                detail="Se cortó la energía de la red: el controlador funciona con su batería.",
+                at=at,
+            )
+        elif beat.power == "ac":
+            self.alarms.clear(AlarmType.ON_BATTERY, at=at)
+        millivolts = beat.battery_mv
+        if millivolts is None:
+            return
+        if millivolts < LOW_BATTERY_MV:
+            severity = Severity.CRITICAL if millivolts < CRITICAL_BATTERY_MV else Severity.WARNING
+            self.alarms.observe(
+                AlarmType.LOW_BATTERY,
+                severity=severity,
+                detail=f"Batería a {millivolts / 1000:.2f} V.",
+                at=at,
+            )
+        elif millivolts >= BATTERY_RECOVERED_MV:
+            self.alarms.clear(AlarmType.LOW_BATTERY, at=at)
