@@ -7,7 +7,7 @@ Add your domain's state here (one key per resource), set it in a cleanup context
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from aiohttp import web
 
@@ -15,6 +15,9 @@ from hub.config import HubConfig
 from hub.passwords import Passwords
 from hub.routing import RouteTable
 from hub.storage import HubDB, Session
+
+if TYPE_CHECKING:  # the fleet's modules import much of the hub: only their type is needed here
+    from hub.fleet.intake import Intake
 
 Clock: TypeAlias = Callable[[], float]
 ControllerAuth: TypeAlias = Callable[[web.Request], Awaitable[int | None]]
@@ -30,6 +33,8 @@ clock = web.AppKey[Clock]("clock")
 passwords = web.AppKey("passwords", Passwords)
 routes = web.AppKey("routes", RouteTable)
 controller_auth = web.AppKey[ControllerAuth]("controller_auth")
+intake: web.AppKey[Intake] = web.AppKey("intake")
+"""The controller API's group commit of reports; set by the ``report_intake`` cleanup context."""
 
 # A request's state, set by the access middleware.
 session = web.RequestKey("session", Session)

@@ -15,14 +15,14 @@ the hub's generic JSON error form (``{"error": {"status": 401, …}}``).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Final, TypeVar
 
 from aiohttp import web
 
 from hub import keys
 from hub.fleet import controllers
-from hub.fleet.ingest import apply_report
+from hub.fleet.intake import Intake
 from hub.fleet.openapi import openapi_document
 from hub.web.access import client_ip
 from protocol.report import (
@@ -146,8 +146,18 @@ async def post_report(request: web.Request) -> web.StreamResponse:
             f"Reporte inválido: controller_id {report.controller_id} no es el de la credencial.",
             "controller_id",
         )
-    answer = apply_report(request.app[keys.db], controller_id, report, at=request.app[keys.clock]())
+    at = request.app[keys.clock]()
+    answer = await request.app[keys.intake].apply(controller_id, report, at=at)
     return web.json_response(answer.to_json())
+
+
+async def report_intake(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context (after ``database``): the reports' group commit, ``app[keys.intake]``;
+    what still waits at the end is written before the database closes."""
+    intake = Intake(app[keys.db])
+    app[keys.intake] = intake
+    yield
+    intake.write()
 
 
 async def openapi(request: web.Request) -> web.StreamResponse:
