@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.fleet import alarms, controllers, readings
+from hub.fleet import alarms, controllers, health, readings
 from hub.fleet.alarms import AlarmType, Severity
 from hub.fleet.controllers import Connection
 from hub.roles import Role
@@ -240,3 +240,129 @@ async def test_a_maintenance_window_holds_alarms_but_keeps_collecting(
     assert page.count("retenida: en mantención") == 1
     listing = await (await client.get("/controladores")).text()
     assert "en mantención" in listing and "sin conexión" in listing
+
+
+def expected_round(client: Client, at: float) -> set[tuple[int, str, object, str]]:
+    """The offline and silent-node alarms the rules call for at ``at``, one controller at a
+    time in Python (``Controller.connection``, ``NodeRow.silent``): what the round's SQL
+    must agree with."""
+    db = db_of(client)
+    wanted: set[tuple[int, str, object, str]] = set()
+    for controller in controllers.all_controllers(db):
+        state = controller.connection(at)
+        if state is Connection.OFFLINE:
+            detail = (
+                f"Sin reportes por más de {health._duration(controller.grace_s)} "
+                f"(intervalo {controller.report_interval_s} s)."
+            )
+            wanted.add((controller.id, "offline", None, detail))
+        elif state is Connection.ONLINE:
+            for node in readings.nodes(db, controller.id):
+                if node.silent(at):
+                    detail = (
+                        "El controlador no escucha este botón hace "
+                        f"{health._duration(at - node.heard_at)}."
+                    )
+                    key = (node.status.network, node.status.address)
+                    wanted.add((controller.id, "node_silent", key, detail))
+    return wanted
+
+
+def round_alarms(client: Client, at: float) -> set[tuple[int, str, object, str]]:
+    """The offline and silent-node alarms the round at ``at`` opened or updated."""
+    return {
+        (a.controller_id, a.type.value, a.node, a.detail)
+        for a in alarms.open_alarms(db_of(client))
+        if a.type in (AlarmType.OFFLINE, AlarmType.NODE_SILENT) and a.last_seen == at
+    }
+
+
+async def test_the_rounds_sql_agrees_with_the_rules_over_a_mixed_fleet(
+    client: Client, clock: FakeClock
+) -> None:
+    user = add_user(client, Role.ADMIN)
+    db = db_of(client)
+    fleet = [
+        await enrolled(client, name=f"Pasaje {name}", barrio=barrio)
+        for name, barrio in (
+            ("Zeta", "Villa Los Héroes"),
+            ("Alfa", "Villa Los Héroes"),
+            ("Beta", "El Abrazo"),
+            ("Gama", "El Abrazo"),
+            ("Delta", "Ciudad Satélite"),
+            ("Épsilon", "Ciudad Satélite"),
+            ("Nunca", "El Abrazo"),
+        )
+    ]
+    zeta, alfa, beta, gama, delta, epsilon, _never = fleet
+    controllers.set_interval(db, gama.controller_id, "600", actor=user.actor, at=clock())
+    long_ago = clock() - 49 * 3600
+    for who in (zeta, alfa, beta, gama, delta, epsilon):
+        await beat(
+            client,
+            who,
+            event(node_status(1, heard=long_ago), at=long_ago),
+            event(node_status(2, heard=clock()), at=clock()),
+        )
+    clock.advance(200)  # past the 150 s grace of the 60 s interval, within gama's 1230 s
+    for who in (beta, epsilon):
+        await beat(client, who)
+    await watch(client)
+    first = clock()
+    assert round_alarms(client, clock()) == expected_round(client, clock())
+    offline_ids = [
+        a.controller_id
+        for a in sorted(alarms.open_alarms(db), key=lambda a: a.id)
+        if a.type is AlarmType.OFFLINE
+    ]
+    assert offline_ids == [delta.controller_id, alfa.controller_id, zeta.controller_id]
+    clock.advance(15)
+    await watch(client)  # a second round updates, never opens again
+    assert round_alarms(client, clock()) == expected_round(client, clock())
+    for found in alarms.open_alarms(db):
+        if found.type in (AlarmType.OFFLINE, AlarmType.NODE_SILENT):
+            assert found.count == 1 and found.first_seen == first
+            assert found.last_seen == clock()
+    clock.advance(1100)  # gama too is now past its grace; beta's node goes on being silent
+    await beat(client, beta)
+    await watch(client)
+    assert round_alarms(client, clock()) == expected_round(client, clock())
+    assert alarm_of(client, gama, AlarmType.OFFLINE) is not None
+    assert alarm_of(client, gama, AlarmType.NODE_SILENT, (2571, 1)) is not None  # kept open
+
+
+async def test_a_longer_interval_brings_a_controller_back_online_at_the_next_round(
+    client: Client, clock: FakeClock
+) -> None:
+    who = await enrolled(client)
+    user = add_user(client, Role.ADMIN)
+    await beat(client, who)
+    clock.advance(300)
+    await watch(client)
+    offline = alarm_of(client, who, AlarmType.OFFLINE)
+    assert offline is not None
+    db = db_of(client)
+    controllers.set_interval(db, who.controller_id, "600", actor=user.actor, at=clock())
+    clock.advance(15)
+    await watch(client)
+    assert alarm_of(client, who, AlarmType.OFFLINE) is None
+    assert alarms.alarm(db, offline.id).cleared_at == clock()
+
+
+async def test_one_report_may_open_and_clear_the_same_alarm(
+    client: Client, clock: FakeClock
+) -> None:
+    """The events of a report are folded oldest first, each deciding the node's alarm."""
+    who = await enrolled(client)
+    now = clock()
+    low = event(node_status(8, heard=now - 20, low_battery=True), at=now - 20)
+    fine = event(node_status(8, heard=now - 10), at=now - 10)
+    await beat(client, who, fine, low)
+    assert alarm_of(client, who, AlarmType.NODE_LOW_BATTERY, (2571, 8)) is None
+    assert count(client, "SELECT count(*) FROM alarms WHERE cleared_at = ?", now) == 1
+    later_fine = event(node_status(8, heard=now + 5), at=now + 5)
+    later_low = event(node_status(8, heard=now + 6, low_battery=True), at=now + 6)
+    await beat(client, who, later_low, later_fine)
+    reopened = alarm_of(client, who, AlarmType.NODE_LOW_BATTERY, (2571, 8))
+    assert reopened is not None and reopened.count == 1
+    assert count(client, "SELECT count(*) FROM alarms") == 2
