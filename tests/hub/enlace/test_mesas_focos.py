@@ -112,6 +112,8 @@ def test_two_requests_at_once_never_make_a_third(world: World, tmp_path: Path) -
     for thread in threads:
         thread.join()
     assert outcomes.count("abierta") == 1, outcomes
+    (refused,) = [one for one in outcomes if one != "abierta"]
+    assert refused.startswith(RULE), outcomes  # the loser waited for the lock, then was told
     assert len(Mesas(world.hub).active_of(who.id)) == 2
 
 
