@@ -29,6 +29,8 @@ from hub.maintenance.windows import MaintenanceWindows, WindowDraft, WindowKind
 from hub.roles import Role
 from protocol import report as r
 from tests.browser.conftest import LOOP, SANTIAGO, SETUP, LiveHub, Visit, log_in
+from tests.hub.enlace.conftest import found_comuna
+from tests.hub.enlace.test_isolation import seed_everything
 
 pytestmark = pytest.mark.asyncio(loop_scope=LOOP)
 
@@ -88,6 +90,26 @@ async def seed(hub: LiveHub) -> None:
         grant.controller_id, None, WindowKind.PLANIFICADA, now, now + 3600, "cambio de batería"
     )
     MaintenanceWindows(hub.db).create(window, actor=SETUP, at=now)
+    seed_enlace(hub)
+
+
+def seed_enlace(hub: LiveHub) -> None:
+    """The Enlace records behind the Gestión Territorial pages' example paths: the comuna
+    of the Enlace tests (the gestor works barrio 1, Villa Los Héroes) and every module's
+    isolation seed."""
+    people = {user.role: user for user in hub.db.users.all()}
+    sur = hub.add_user(Role.GESTOR, email="gestor-sur@maipu.cl", name="Gestor Sur")
+    comuna = found_comuna(
+        hub.db,
+        admin=people[Role.ADMIN],
+        gestor_norte=people[Role.GESTOR],
+        gestor_sur=sur,
+        mediacion=people[Role.MEDIACION],
+        unidad=people[Role.UNIDAD_ALARMAS],
+        norte_name="Villa Los Héroes",
+        at=hub.clock(),
+    )
+    seed_everything(comuna)
 
 
 @pytest.mark.parametrize("role", VISITORS, ids=lambda role: role or "anonimo")

@@ -27,7 +27,7 @@ from hub.roles import Role
 from hub.routing import Route
 from hub.territory import routes as territory
 from tests.hub.enlace import seeds
-from tests.hub.enlace.conftest import MARKER, World
+from tests.hub.enlace.conftest import MARKER, Comuna, World
 
 ENLACE_ROUTES: tuple[Route, ...] = (
     *territory.ROUTES,
@@ -43,7 +43,7 @@ GLOBAL_WRITES = {"territorios", "territorio", "territorio_gestores", "new_barrio
 """POST routes that do not belong to one barrio: territorios and new barrios (admin only)."""
 
 
-def seed_everything(world: World) -> list[str]:
+def seed_everything(world: Comuna) -> list[str]:
     names = []
     for module in sorted(pkgutil.iter_modules(seeds.__path__), key=lambda m: m.name):
         importlib.import_module(f"{seeds.__name__}.{module.name}").seed(world)
