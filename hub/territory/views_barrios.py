@@ -28,6 +28,7 @@ from hub.territory.mapview import MAIPU, map_view
 from hub.territory.records import BarrioRecords
 from hub.territory.territorios import Territorio, Territorios
 from hub.web.access import CSRF_FIELD
+from hub.web.render import form
 
 NOTICES: Final = {
     "barrio-creado": "El barrio fue creado. Complete sus datos y dibuje sus límites.",
@@ -54,7 +55,7 @@ async def new_barrio_form(request: web.Request) -> web.StreamResponse:
 
 async def create_barrio(request: web.Request) -> web.StreamResponse:
     choices = _territorios_for(request)
-    fields = await _text_fields(request)
+    fields = await form(request)
     is_admin = current_user(request).role is Role.ADMIN
     try:
         draft = read_new_barrio(fields, {t.id for t in choices}, must_choose=not is_admin)
@@ -99,7 +100,7 @@ async def barrio_data_form(request: web.Request) -> web.StreamResponse:
 
 async def save_barrio_data(request: web.Request) -> web.StreamResponse:
     barrio = barrio_of(request, write=True)
-    fields = await _text_fields(request)
+    fields = await form(request)
     try:
         data = read_barrio_data(fields)
         BarrioRecords(request.app[keys.db]).update(
@@ -180,14 +181,6 @@ def _limits_page(
         "errors": errors,
     }
     return page(request, "territory/barrio_limites.html", context, notices=NOTICES, status=status)
-
-
-async def _text_fields(request: web.Request) -> dict[str, str]:
-    return {
-        name: value
-        for name, value in (await request.post()).items()
-        if isinstance(value, str) and name != CSRF_FIELD
-    }
 
 
 async def _limits_fields(request: web.Request) -> dict[str, str]:
