@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlite_utils import Database
 
 from hub.errors import NotFound
 from hub.storage import HubDB
+from hub.territory import storage
 from hub.territory.barrios import AGE_BANDS, GSE_GROUPS, get_or_create, profile
 from hub.territory.geo import parse_geometry
 from tests.hub.conftest import CLI, T0
@@ -71,3 +73,20 @@ def test_the_profile_reads_the_stored_columns_in_band_order() -> None:
         assert found.limites == parse_geometry(SQUARE)
         assert AGE_BANDS == ("0-14", "15-29", "30-44", "45-64", "65+")
         assert GSE_GROUPS == ("AB", "C1a", "C1b", "C2", "C3", "D", "E")
+
+
+def test_m003_upgrades_barrios_that_already_exist() -> None:
+    db = Database(memory=True)
+    db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY) STRICT")
+    storage.m001_barrios(db)
+    storage.m002_territorios(db)
+    db.execute("INSERT INTO barrios (name, created_at) VALUES ('Villa Antigua', ?)", [T0])
+    storage.m003_barrio_profile(db)
+    row = db.execute(
+        "SELECT sector, poblacion, grupos_etarios, gse, fuente_sociodemografica, limites, "
+        "updated_at FROM barrios"
+    ).fetchone()
+    assert row == ("", None, "{}", "{}", "", None, None)
+    assert [m.name for m in storage.migrations.pending(Database(memory=True))][-1] == (
+        "m003_barrio_profile"
+    )
