@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, Final
 
 from hub.enlace.history import record_change
+from hub.enlace.mesas.sesiones import Sesiones
 from hub.enlace.planes.model import Hito, HitoDraft, Plan, PlanDraft
 from hub.errors import Invalid, NotFound
 from hub.storage import Actor, HubDB
@@ -250,20 +251,12 @@ class Planes:
         ).fetchall()
         return [_hito(row) for row in rows]
 
-    def mesa_sesiones(self, barrio_id: int) -> list[tuple[int, str]] | None:
-        """The barrio's mesa sessions (id, "Sesión N° 3 · 12-01-2027 · Sede vecinal"), newest
-        first, or None while the mesas module has no ``mesa_sesiones`` table (it is a later
-        migration set: no foreign key, read only when it is there)."""
-        if not self._db.table("mesa_sesiones").exists():
-            return None
-        rows = self._db.execute(
-            "SELECT id, fecha, lugar FROM mesa_sesiones WHERE barrio_id = ? "
-            "ORDER BY fecha DESC, id DESC",
-            [barrio_id],
-        ).fetchall()
+    def mesa_sesiones(self, barrio_id: int) -> list[tuple[int, str]]:
+        """The barrio's mesa sessions (id, "Sesión N° 2 del 12-01-2027 · Villa Norte"),
+        named as the mesas' pages name them, newest first."""
         return [
-            (int(r[0]), f"Sesión N° {r[0]} · {date.fromisoformat(r[1]):%d-%m-%Y} · {r[2]}")
-            for r in rows
+            (sesion.id, f"{sesion.title} · {sector}" if sector else sesion.title)
+            for sesion, sector in Sesiones(self._hub).of_barrio(barrio_id)
         ]
 
     def gestores(self, barrio_id: int) -> list[tuple[int, str]]:

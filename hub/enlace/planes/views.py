@@ -189,7 +189,7 @@ async def set_hito(request: web.Request) -> web.StreamResponse:
 def _read_plan(planes: Planes, barrio: Barrio, fields: Mapping[str, str]) -> PlanDraft:
     gestores = [gestor_id for gestor_id, _ in planes.gestores(barrio.id)]
     sesiones = planes.mesa_sesiones(barrio.id)
-    known = None if sesiones is None else [sesion_id for sesion_id, _ in sesiones]
+    known = [sesion_id for sesion_id, _ in sesiones]
     return forms.read_plan(fields, gestores=gestores, sesiones=known)
 
 
