@@ -59,13 +59,24 @@ def map_view(
     width: int = 640,
     height: int = 480,
     fallback: Frame | None = None,
+    widen: float = 0.0,
 ) -> MapView | None:
     """The map of a barrio with ``limits`` and ``items``. When there is nothing to place
     (no limits and no geometries): the ``fallback`` frame (resized to ``width`` ×
     ``height``) if given, so people can still draw; None otherwise, so the page can say so
-    instead."""
+    instead. ``widen`` adds that share of the frame's span on every side (a drawing form:
+    room to draw beyond what is there)."""
     listed = list(items)
     frame = Frame.around([limits, *(item.geometry for item in listed)], width=width, height=height)
+    if frame is not None and widen > 0:
+        dx, dy = (frame.east - frame.west) * widen, (frame.north - frame.south) * widen
+        frame = replace(
+            frame,
+            west=frame.west - dx,
+            south=frame.south - dy,
+            east=frame.east + dx,
+            north=frame.north + dy,
+        )
     if frame is None and fallback is not None:
         frame = replace(fallback, width=width, height=height)
     return None if frame is None else MapView(frame, limits, listed)

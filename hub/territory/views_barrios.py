@@ -172,7 +172,7 @@ def _limits_page(
     limits = profile(request.app[keys.db], barrio.id).limites
     context: dict[str, Any] = {
         "barrio": barrio,
-        "view": map_view(limits, fallback=MAIPU),
+        "view": map_view(limits, fallback=MAIPU, widen=0.25),
         "hectares": None if limits is None else hectares(limits),
         "has_limits": limits is not None,
         "kinds": " ".join(sorted(LIMIT_KINDS)),

@@ -160,3 +160,15 @@ def test_dibujo_js_projects_as_the_frame_does() -> None:
         "kind": "Polygon",
         "vertices": [list(p) for p in drawn.coordinates[0][:-1]],
     }
+
+
+def test_a_drawing_map_is_widened_around_what_is_there() -> None:
+    area = parse_geometry(polygon(OUTER))
+    tight = map_view(area)
+    wide = map_view(area, widen=0.25)
+    assert tight is not None and wide is not None
+    span = tight.frame.east - tight.frame.west
+    assert wide.frame.west == pytest.approx(tight.frame.west - span / 4)
+    assert wide.frame.north == pytest.approx(
+        tight.frame.north + (tight.frame.north - tight.frame.south) / 4
+    )
