@@ -45,7 +45,11 @@ from protocol.report import (
 )
 
 HEARTBEAT_HISTORY: Final = 1440
-"""Heartbeats kept per controller (a day at the default interval); older ones are deleted."""
+"""Heartbeats kept per controller (a day at the default interval); older ones are deleted…"""
+HEARTBEAT_TRIM_EVERY: Final = 32
+"""…every this many reports of the controller (finding the 1 441st newest walks 1 440 index
+entries: once per report it cost more than the rest of the heartbeat), so between two trims
+a controller may hold up to ``HEARTBEAT_HISTORY + HEARTBEAT_TRIM_EVERY - 1``."""
 LOW_BATTERY_MV: Final = 11_800
 """The controller's 12 V lead-acid battery is low below this (hardware/docs/wiring.md)…"""
 CRITICAL_BATTERY_MV: Final = 11_000
@@ -55,6 +59,9 @@ BATTERY_RECOVERED_MV: Final = 12_200
 NODE_SILENT_S: Final = 48 * 3600
 SECURITY_REASONS: Final = {"replay": "repetidas", "tag": "con firma inválida"}
 """The rejected frames that raise the security alarm (others are only counted)."""
+_EVENT_JSON: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+"""How ``events.data`` is stored (one encoder: ``json.dumps`` with options makes a new one
+per call)."""
 
 
 def apply_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
@@ -80,7 +87,7 @@ def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> 
                 event.type,
                 event.at,
                 at,
-                json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+                _EVENT_JSON.encode(event.data),
             ],
         )
         if cursor.rowcount:
@@ -92,7 +99,7 @@ def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> 
         "UPDATE controllers SET last_report_at = ?, last_sent_at = ?, clock_skew_s = ?, "
         "told_interval_s = report_interval_s, reports = reports + 1, "
         "software_version = coalesce(?, software_version) WHERE id = ? "
-        "RETURNING report_interval_s",
+        "RETURNING report_interval_s, reports",
         [
             at,
             report.sent_at,
@@ -107,6 +114,12 @@ def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> 
         folding.event(event)
     if report.heartbeat is not None:
         folding.heartbeat(report.heartbeat)
+    if row[1] % HEARTBEAT_TRIM_EVERY == 0:
+        db.db.execute(
+            "DELETE FROM heartbeats WHERE controller_id = ? AND id <= (SELECT id FROM heartbeats "
+            "WHERE controller_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            [controller_id, controller_id, HEARTBEAT_HISTORY],
+        )
     folding.alarms.clear(AlarmType.OFFLINE, at=at)
     pending = commands.take_pending(db, controller_id, at=at, limit=MAX_COMMANDS)
     return ReportAnswer(
@@ -316,11 +329,6 @@ class _Folding:
                 beat.outbox_pending,
                 beat.outbox_dropped,
             ],
-        )
-        self.db.db.execute(
-            "DELETE FROM heartbeats WHERE controller_id = ? AND id <= (SELECT id FROM heartbeats "
-            "WHERE controller_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-            [controller_id, controller_id, HEARTBEAT_HISTORY],
         )
         if beat.power == "battery":
             self.alarms.observe(

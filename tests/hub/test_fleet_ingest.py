@@ -7,7 +7,9 @@ import io
 import json
 from collections.abc import AsyncIterator
 
-from hub.fleet import readings
+import pytest
+
+from hub.fleet import ingest, readings
 from protocol import report as r
 from tests.hub.conftest import Client, FakeClock, db_of
 from tests.hub.test_fleet_support import (
@@ -141,3 +143,33 @@ async def test_refusals_follow_the_contract(client: Client, clock: FakeClock) ->
     response = await client.post(r.REPORTS_PATH, data=chunks(), headers=who.headers)
     assert response.status == 413 and (await response.json())["error"] == "too_large"
     assert count(client, "SELECT count(*) FROM events") == 0
+
+
+async def test_the_heartbeat_history_keeps_the_newest(
+    client: Client, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "HEARTBEAT_HISTORY", 10)
+    monkeypatch.setattr(ingest, "HEARTBEAT_TRIM_EVERY", 4)
+    who = await enrolled(client)
+    other = await enrolled(client, name="Calle Dos")
+    await send(client, other, make_report(other, at=clock(), beat=heartbeat(uptime_s=0)))
+    held = []
+    for uptime in range(1, 31):
+        clock.advance(10)
+        await send(client, who, make_report(who, at=clock(), beat=heartbeat(uptime_s=uptime)))
+        held.append(
+            count(
+                client, "SELECT count(*) FROM heartbeats WHERE controller_id = ?", who.controller_id
+            )
+        )
+    assert held[:10] == list(range(1, 11))  # nothing trimmed before the history is full
+    assert max(held) == 10 + 4 - 1 and held[15] == 10  # trimmed at the 16th report
+    kept = db_of(client).db.execute(
+        "SELECT uptime_s FROM heartbeats WHERE controller_id = ? ORDER BY id", [who.controller_id]
+    )
+    uptimes = [row[0] for row in kept.fetchall()]
+    assert uptimes == list(range(31 - len(uptimes), 31))  # the newest, in order
+    mine = "SELECT count(*) FROM heartbeats WHERE controller_id = ?"
+    assert count(client, mine, other.controller_id) == 1
+    latest = readings.latest_heartbeat(db_of(client), who.controller_id)
+    assert latest is not None and latest.beat.uptime_s == 30
