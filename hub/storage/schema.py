@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from hub import territory
 from hub.enlace.demandas import storage as demandas
 from hub.enlace.diagnostico import storage as diagnostico
 from hub.enlace.instrumentos import storage as instrumentos
@@ -20,6 +19,7 @@ from hub.maintenance import storage as maintenance
 from hub.mediacion import storage as mediacion
 from hub.storage import accounts, audit
 from hub.storage.migrations import MigrationSet
+from hub.territory import storage as territory
 
 MIGRATION_SETS: Final[tuple[MigrationSet, ...]] = (
     audit.migrations,
