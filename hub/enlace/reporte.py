@@ -29,7 +29,7 @@ from hub.enlace.diagnostico.caracterizacion import ITEMS, Caracterizaciones
 from hub.enlace.diagnostico.listas import ACTORES, FOCOS, LISTAS, PRESENCIA, RECURSOS, Lista
 from hub.enlace.diagnostico.problematicas import Problematica, Problematicas
 from hub.enlace.diagnostico.registros import Registro, Registros
-from hub.enlace.instrumentos.fuentes import Fuentes, Import
+from hub.enlace.instrumentos.fuentes import Fuente, Fuentes, Import
 from hub.enlace.instrumentos.incidentes import Incidentes, Table
 from hub.enlace.instrumentos.tecnicas import Tecnica, Tecnicas
 from hub.enlace.mesas.acuerdos import Acuerdos
@@ -141,13 +141,17 @@ def _instrumentos(hub: HubDB, barrio_id: int) -> Instrumentos:
     incidentes = Incidentes(hub)
     by_month = incidentes.by_month(barrio_id)
     fuentes = []
-    for column, label in enumerate(by_month.columns):
-        months = [name for name, counts, _ in by_month.rows if counts[column]]
+    for fuente in Fuente:
+        count = sum(1 for found in imports if found.fuente is fuente)
+        column = by_month.columns.index(fuente.label) if fuente.label in by_month.columns else -1
+        if not count and column < 0:
+            continue
+        months = [name for name, counts, _ in by_month.rows if column >= 0 and counts[column]]
         fuentes.append(
             FuenteResumen(
-                label,
-                sum(1 for found in imports if found.fuente.label == label),
-                by_month.totals[column],
+                fuente.label,
+                count,
+                by_month.totals[column] if column >= 0 else 0,
                 months[0] if months else "",
                 months[-1] if months else "",
             )

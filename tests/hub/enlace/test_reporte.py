@@ -18,6 +18,7 @@ from hub import keys
 from hub.app import create_app
 from hub.config import HubConfig
 from hub.enlace import routes as enlace_routes
+from hub.enlace.instrumentos.fuentes import Fuentes
 from hub.enlace.planes.acciones import Acciones
 from hub.enlace.planes.model import AccionDraft, Estado
 from hub.enlace.reporte import build_report, summary
@@ -196,6 +197,19 @@ async def test_only_demandas(world: World) -> None:
     assert "Demandas abiertas" in page
     assert "Aún no hay plan de acción vigente." in page
     assert "Aún no hay problemáticas registradas en el diagnóstico." in page
+
+
+async def test_an_undone_import_leaves_the_report(world: World) -> None:
+    seed(world, "instrumentos")
+    report = build_report(world.hub, world.norte, TODAY, ZONE)
+    [fuente] = report.instrumentos.fuentes
+    assert (fuente.label, fuente.importaciones, fuente.registros) == ("Salas CEAD / SPD", 1, 1)
+    assert (fuente.desde, fuente.hasta) == ("03-2024", "03-2024")
+    Fuentes(world.hub).undo(1, actor=CLI, at=T0)
+    page = await text_of(world)
+    assert "Aún no se han importado fuentes secundarias." in page
+    assert f"Robo con violencia {MARKER}" not in page
+    assert f"Grupo focal {MARKER}" in page  # the técnicas stay
 
 
 def test_the_atrasadas_come_first_and_the_figures_roll_up(world: World) -> None:
