@@ -25,8 +25,9 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 fi
 
 # Debian packages the tests need: Chromium for the hub's browser tests (driven by Playwright;
-# Playwright's own browser download cannot work offline and is never used).
-DEB_PACKAGES=(chromium)
+# Playwright's own browser download cannot work offline and is never used), Node.js for the
+# unit test of the map drawing script (hub/static/dibujo.js).
+DEB_PACKAGES=(chromium nodejs)
 "$PYTHON" -m venv --help >/dev/null 2>&1 || DEB_PACKAGES+=(python3-venv)
 missing=()
 for pkg in "${DEB_PACKAGES[@]+"${DEB_PACKAGES[@]}"}"; do

@@ -1,6 +1,6 @@
 """dibujo.js in Debian's Chromium, on the real limits page under the hub's CSP: clicks on
 the map make a polygon in the textarea that the hub accepts, Deshacer and Borrar work, and
-an existing limit is drawn at load. Skipped where Chromium or Playwright is missing."""
+an existing limit is drawn at load. Needs Debian's chromium (``install.sh --dev``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from playwright.async_api import async_playwright
 
 from hub.territory.barrios import profile
 from hub.territory.geo import Frame, parse_geometry
@@ -17,12 +18,12 @@ from tests.hub.enlace.conftest import World
 from tests.hub.enlace.seeds.territory import seed
 
 CHROMIUM: Final = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.async_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed")
 
 
 async def open_page(world: World, path: str) -> tuple[Any, Any, list[str]]:
-    playwright = await playwright_api.async_playwright().start()
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (./install.sh --dev)")
+    playwright = await async_playwright().start()
     browser = await playwright.chromium.launch(
         executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -131,7 +130,6 @@ def test_a_map_with_nothing_on_it_falls_back_to_maipu() -> None:
     assert placed is not None and placed.frame.west < -70.5 < placed.frame.east
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_dibujo_js_projects_as_the_frame_does() -> None:
     frame = Frame(-70.77, -33.52, -70.74, -33.49, 640, 480, 16)
     view_frame = f"{frame.west},{frame.south},{frame.east},{frame.north},640,480,16"
