@@ -90,8 +90,19 @@ async def test_the_demo_gestora_works_the_demo_barrio(tmp_path: Path) -> None:
             "JOIN barrios b ON b.id = c.barrio_id"
         ).fetchone()
         assert placed == (DEMO_BARRIO, *DEMO_PLACE)
+        report = await site.press(1, "robo")
+        assert report.ok
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
             await _log_in(session, login.url, login.email, login.password)
             barrios = await _page(session, f"{login.url}/barrios")
             assert DEMO_BARRIO in barrios
             assert (await session.get(f"{login.url}/controladores")).status == 403
+            barrio_id = db.db.execute("SELECT barrio_id FROM controllers").fetchone()[0]
+            diagnostico = f"{login.url}/barrios/{barrio_id}/diagnostico"
+            for _ in range(100):  # the episode reaches the hub with the next report
+                if "1 activación" in await _page(session, diagnostico):
+                    break
+                await asyncio.sleep(0.2)
+            assert "1 activación" in await _page(session, diagnostico)
+            activaciones = await _page(session, f"{diagnostico}/activaciones")
+            assert "Robo" in activaciones
