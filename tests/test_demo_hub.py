@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 
 from hub import keys as hub_keys
+from hub.territory.barrios import profile
 from sereno.demo.hub import DEMO_BARRIO, DEMO_PLACE
 from sereno.demo.site import DemoSite
 
@@ -90,6 +91,9 @@ async def test_the_demo_gestora_works_the_demo_barrio(tmp_path: Path) -> None:
             "JOIN barrios b ON b.id = c.barrio_id"
         ).fetchone()
         assert placed == (DEMO_BARRIO, *DEMO_PLACE)
+        barrio_id = db.db.execute("SELECT barrio_id FROM controllers").fetchone()[0]
+        limits = profile(db, barrio_id).limites
+        assert limits is not None and limits.contains(DEMO_PLACE[1], DEMO_PLACE[0])
         report = await site.press(1, "robo")
         assert report.ok
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
@@ -97,7 +101,6 @@ async def test_the_demo_gestora_works_the_demo_barrio(tmp_path: Path) -> None:
             barrios = await _page(session, f"{login.url}/barrios")
             assert DEMO_BARRIO in barrios
             assert (await session.get(f"{login.url}/controladores")).status == 403
-            barrio_id = db.db.execute("SELECT barrio_id FROM controllers").fetchone()[0]
             diagnostico = f"{login.url}/barrios/{barrio_id}/diagnostico"
             for _ in range(100):  # the episode reaches the hub with the next report
                 if "1 activación" in await _page(session, diagnostico):

@@ -25,6 +25,8 @@ from hub.fleet.location import set_location
 from hub.server import RunningHub
 from hub.storage.audit import Actor
 from hub.territory import get_or_create
+from hub.territory.geo import Geometry, parse_geometry
+from hub.territory.records import BarrioRecords
 from hub.territory.scope import scope_of
 from hub.territory.territorios import Territorios
 from protocol.report import Enrollment
@@ -107,7 +109,17 @@ async def gestora_login(hub: RunningHub, workdir: Path) -> DemoLogin:
     if not scope_of(db, gestora).sees(barrio.id):  # first run
         territorios.assign_gestor(found.id, gestora.id, actor=ACTOR, at=time.time())
         territorios.place_barrio(barrio.id, found.id, actor=ACTOR, at=time.time())
+        BarrioRecords(db).set_limits(barrio.id, demo_limits(), actor=ACTOR, at=time.time())
     return login
+
+
+def demo_limits() -> Geometry:
+    """A block of about 400 × 300 m around the demo's controller: the barrio's limits."""
+    latitude, longitude = DEMO_PLACE
+    west, east = longitude - 0.0022, longitude + 0.0022
+    south, north = latitude - 0.0014, latitude + 0.0014
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return parse_geometry({"type": "Polygon", "coordinates": [ring]}, kinds={"Polygon"})
 
 
 async def enrolled(hub: RunningHub, config: ControllerConfig) -> ControllerConfig:
