@@ -33,7 +33,8 @@ class Checklist:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done / len(self.items)) if self.items else 0
+        count = len(self.items)
+        return (200 * self.done + count) // (2 * count) if count else 0  # halves round up
 
 
 def _plural(count: int, one: str, many: str) -> str:
