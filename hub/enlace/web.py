@@ -23,20 +23,22 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from hub import forms, keys
+from hub import keys
 from hub.roles import Role
-from hub.storage import Actor, User
 from hub.territory.barrios import Barrio
 from hub.territory.scope import Scope, require_barrio, require_record, scope_of
-from hub.web.access import current_session
 from hub.web.render import NOTICES as HUB_NOTICES
 from hub.web.render import render
+from hub.web.requests import actor as actor
+from hub.web.requests import current_user as current_user
+from hub.web.requests import now as now
+from hub.web.requests import path_id as path_id
+from hub.web.requests import today as today
+from hub.web.requests import zone as zone
 
 READERS: Final = frozenset({Role.GESTOR, Role.ADMIN, Role.MEDIACION})
 """Who may open the Enlace pages (mediación reads every barrio; gestores their own)."""
@@ -45,39 +47,11 @@ WRITERS: Final = frozenset({Role.GESTOR, Role.ADMIN})
 SCOPE_KEY: Final = web.RequestKey("enlace_scope", Scope)
 
 
-def current_user(request: web.Request) -> User:
-    return current_session(request).user
-
-
-def actor(request: web.Request) -> Actor:
-    return current_user(request).actor
-
-
-def now(request: web.Request) -> float:
-    return request.app[keys.clock]()
-
-
-def zone(request: web.Request) -> ZoneInfo:
-    return ZoneInfo(request.app[keys.config].timezone)
-
-
-def today(request: web.Request) -> date:
-    return forms.today(now(request), zone(request))
-
-
 def scope(request: web.Request) -> Scope:
     """The signed-in person's territorial scope (read once per request)."""
     if SCOPE_KEY not in request:
         request[SCOPE_KEY] = scope_of(request.app[keys.db], current_user(request))
     return request[SCOPE_KEY]
-
-
-def path_id(request: web.Request, name: str) -> int:
-    """A numeric path part (the routes only match digits); too large is not found."""
-    value = int(request.match_info[name])
-    if value >= forms.MAX_ID:
-        raise web.HTTPNotFound()
-    return value
 
 
 def barrio_of(request: web.Request, *, write: bool = False, name: str = "barrio_id") -> Barrio:

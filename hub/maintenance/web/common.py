@@ -4,21 +4,23 @@ notices after a redirect, and links to other domains' pages when those exist."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from hub import forms as fields
 from hub import keys
 from hub.maintenance import lookup
 from hub.maintenance.technicians import Technician
 from hub.roles import Role
-from hub.storage import Actor, AuditEntry, User
-from hub.web.access import current_session
+from hub.storage import AuditEntry
 from hub.web.render import NOTICES as HUB_NOTICES
 from hub.web.render import render
+from hub.web.requests import actor as actor
+from hub.web.requests import current_user as current_user
+from hub.web.requests import now as now
+from hub.web.requests import path_id as path_id
+from hub.web.requests import today as today
+from hub.web.requests import zone as zone
 
 MANAGERS: Final = frozenset({Role.UNIDAD_ALARMAS, Role.ADMIN})
 """Who manages windows, tickets, técnicos and the waitlist's statuses."""
@@ -85,34 +87,6 @@ def numbered(records: Iterable[tuple[int, str]]) -> list[tuple[str, str]]:
 
 def technician_options(technicians: Iterable[Technician]) -> list[tuple[str, str]]:
     return [(str(t.id), t.name + ("" if t.active else " (desactivado)")) for t in technicians]
-
-
-def current_user(request: web.Request) -> User:
-    return current_session(request).user
-
-
-def actor(request: web.Request) -> Actor:
-    return current_user(request).actor
-
-
-def now(request: web.Request) -> float:
-    return request.app[keys.clock]()
-
-
-def zone(request: web.Request) -> ZoneInfo:
-    return ZoneInfo(request.app[keys.config].timezone)
-
-
-def today(request: web.Request) -> date:
-    return fields.today(now(request), zone(request))
-
-
-def path_id(request: web.Request, name: str) -> int:
-    """A numeric path part (the routes only match digits); too large is not found."""
-    value = int(request.match_info[name])
-    if value >= fields.MAX_ID:
-        raise web.HTTPNotFound()
-    return value
 
 
 def place_names(request: web.Request, records: Any) -> dict[str, dict[int, str]]:
