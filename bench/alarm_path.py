@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from controller.app import ControllerApp
+from controller.app import ControllerApp, limit_tls_read_buffers
 from controller.config import AlarmConfig, ControllerConfig, SmsConfig
 from controller.service import Happening
 from controller.sms import MemoryLedger, OutgoingSms, SmsNotifier, TwilioSettings, render
@@ -156,6 +156,7 @@ async def run_controller(
     With ``profile``, the event loop's thread runs under cProfile from the first report to
     the stop, and the statistics go to that file (``python -m pstats``).
     """
+    limit_tls_read_buffers()  # as sereno controller run does (no effect on the HTTP sandbox)
     factory = MockFactory(pin_class=EdgeTimedPin)
     config = controller_config(data_dir)
 

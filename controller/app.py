@@ -8,10 +8,11 @@ comes from ``[radio]``.
 from __future__ import annotations
 
 import asyncio
+import asyncio.sslproto
 import logging
 import time
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from controller.alarm import Alarm
 from controller.config import ControllerConfig
@@ -29,6 +30,28 @@ from hardware.radio.base import Radio
 from hardware.radio.settings import RadioSettingsError, open_radio
 
 log = logging.getLogger(__name__)
+
+TLS_READ_BUFFER: Final = 16 * 1024
+"""Bytes asyncio reads at once from a TLS connection in a controller process: one TLS
+record's worth, instead of asyncio's 256 KiB (see :func:`limit_tls_read_buffers`)."""
+
+
+def limit_tls_read_buffers(size: int = TLS_READ_BUFFER) -> None:
+    """Make every TLS connection of this process read ``size`` bytes at a time.
+
+    asyncio gives each TLS connection a read buffer of ``SSLProtocol.max_size`` bytes,
+    256 KiB, allocated and zeroed when the connection opens. An SMS fan-out holds one
+    connection to Twilio per message in flight (16 by default): 4 MB of buffers for answers
+    of about 1 KB, 7 % of a controller's 60 MB (``docs/controller.md``, Memory). A TLS
+    record holds at most 16 KiB, so a smaller buffer only means more reads of a large answer.
+
+    It sets a class attribute of asyncio's, for the whole process: ``sereno controller run``
+    calls it once, before its event loop starts; library code and tests do not. It never
+    raises the size, and does nothing on a Python whose asyncio has no such attribute.
+    """
+    protocol = asyncio.sslproto.SSLProtocol
+    if getattr(protocol, "max_size", 0) > size:
+        protocol.max_size = size
 
 
 def _radio_from(config: ControllerConfig, pin_factory: Any) -> Radio:

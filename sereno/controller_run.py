@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from controller.app import ControllerApp
+from controller.app import ControllerApp, limit_tls_read_buffers
 from controller.config import ControllerConfig
 from controller.control import SOCKET_NAME, ControlError, send_command
 from controller.health import software_version
@@ -130,6 +130,7 @@ def run(config_path: Path, hub_url: str | None, mock_gpio: bool, seconds_scale: 
     if hub_url is not None:
         config = replace(config, hub=replace(config.hub, url=_hub_url(hub_url)))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    limit_tls_read_buffers()
     with installer_errors():
         asyncio.run(_run(config, mock_gpio, seconds_scale))
 
