@@ -23,7 +23,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 
@@ -104,6 +104,27 @@ def other_page(request: web.Request, name: str, **parts: int) -> str | None:
         return str(resource.url_for(**{key: str(value) for key, value in parts.items()}))
     except (KeyError, ValueError):
         return None
+
+
+class Labelled(Protocol):
+    """A coded value with its Spanish label (the modules' ``StrEnum`` members)."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+def options(members: Iterable[Labelled]) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs of ``members`` (an enum or some of its members), in order,
+    for a ``select_field``."""
+    return [(member.value, member.label) for member in members]
+
+
+def labels(members: Iterable[Labelled]) -> dict[str, str]:
+    """value → Spanish label of ``members``, for showing stored values."""
+    return dict(options(members))
 
 
 def csv_download(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Final
 
-from hub.enlace.demandas.flow import StatusChange, StatusHistory, check_transition
+from hub.enlace.estados import StatusChange, StatusHistory, check_transition
 from hub.enlace.history import record_change
 from hub.errors import Invalid, NotFound
 from hub.mediacion.forms import CasoDraft, CasoFilter, ParteDraft, SesionDraft

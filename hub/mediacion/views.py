@@ -11,9 +11,20 @@ from typing import Any, Final
 from aiohttp import web
 
 from hub import keys
-from hub.enlace.demandas.flow import readable
+from hub.enlace.estados import readable
 from hub.enlace.history import history_of
-from hub.enlace.web import actor, csv_download, done, now, page, path_id, today, zone
+from hub.enlace.web import (
+    actor,
+    csv_download,
+    done,
+    labels,
+    now,
+    options,
+    page,
+    path_id,
+    today,
+    zone,
+)
 from hub.errors import Invalid
 from hub.maintenance.phones import shown
 from hub.mediacion.forms import (
@@ -70,7 +81,7 @@ FIELD_LABELS: Final[Mapping[str, str]] = {
     "nota": "Nota",
 }
 VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    name: {member.value: member.label for member in kind}
+    name: labels(kind)
     for name, kind in (
         ("tipo", TipoConflicto),
         ("origen", Origen),
@@ -94,18 +105,14 @@ CSV_HEADER: Final = (
 )
 
 
-def _options(members: Any) -> list[tuple[str, str]]:
-    return [(member.value, member.label) for member in members]
-
-
 def _choices(request: web.Request) -> dict[str, Any]:
     barrios = all_barrios(request.app[keys.db])
     return {
-        "tipo_options": _options(TipoConflicto),
-        "origen_options": _options(Origen),
-        "estado_options": _options(EstadoCaso),
-        "rol_options": _options(RolParte),
-        "asistencia_options": _options(Asistencia),
+        "tipo_options": options(TipoConflicto),
+        "origen_options": options(Origen),
+        "estado_options": options(EstadoCaso),
+        "rol_options": options(RolParte),
+        "asistencia_options": options(Asistencia),
         "barrio_options": [(str(b.id), b.name) for b in barrios],
         "privacy": PRIVACY,
     }
@@ -257,8 +264,8 @@ def _detail(
             history_of(hub, Subject(SUBJECT, caso.id), HISTORY_TEXTS), VALUE_LABELS
         ),
         "field_labels": FIELD_LABELS,
-        "estado_labels": {e.value: e.label for e in EstadoCaso},
-        "next_options": _options(caso.next_estados),
+        "estado_labels": labels(EstadoCaso),
+        "next_options": options(caso.next_estados),
         "errors": errors,
         "fields": fields,
         "today": today(request),

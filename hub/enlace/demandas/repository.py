@@ -10,7 +10,6 @@ from datetime import date
 from statistics import median
 from typing import Any, Final
 
-from hub.enlace.demandas.flow import StatusChange, StatusHistory, check_transition
 from hub.enlace.demandas.forms import ActividadDraft, DemandaDraft, DemandaFilter, Triage
 from hub.enlace.demandas.model import (
     SUBJECT,
@@ -23,6 +22,7 @@ from hub.enlace.demandas.model import (
     Prioridad,
     TipoActividad,
 )
+from hub.enlace.estados import StatusChange, StatusHistory, check_transition
 from hub.enlace.history import record_change
 from hub.errors import Invalid, NotFound
 from hub.roles import Role

@@ -11,7 +11,6 @@ from typing import Any, Final
 from aiohttp import web
 
 from hub import keys
-from hub.enlace.demandas.flow import readable
 from hub.enlace.demandas.forms import (
     DemandaFilter,
     read_actividad,
@@ -32,6 +31,7 @@ from hub.enlace.demandas.model import (
     TipoActividad,
 )
 from hub.enlace.demandas.repository import Demandas, metrics
+from hub.enlace.estados import readable
 from hub.enlace.history import history_of
 from hub.enlace.web import (
     actor,
@@ -39,7 +39,9 @@ from hub.enlace.web import (
     csv_download,
     current_user,
     done,
+    labels,
     now,
+    options,
     page,
     path_id,
     record_of,
@@ -88,7 +90,7 @@ FIELD_LABELS: Final[Mapping[str, str]] = {
     "quien": "Quién",
 }
 VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    name: {member.value: member.label for member in kind}
+    name: labels(kind)
     for name, kind in (
         ("canal", Canal),
         ("categoria", Categoria),
@@ -116,17 +118,13 @@ CSV_HEADER: Final = (
 )
 
 
-def _options(members: Any) -> list[tuple[str, str]]:
-    return [(member.value, member.label) for member in members]
-
-
 def _choices() -> dict[str, Any]:
     return {
-        "canal_options": _options(Canal),
-        "categoria_options": _options(Categoria),
+        "canal_options": options(Canal),
+        "categoria_options": options(Categoria),
         "prioridad_options": [(p.value, f"{p.label} ({TARGET_DAYS[p]} días)") for p in Prioridad],
-        "estado_options": _options(Estado),
-        "tipo_options": _options(TipoActividad),
+        "estado_options": options(Estado),
+        "tipo_options": options(TipoActividad),
         "target_days": TARGET_DAYS,
     }
 
@@ -330,10 +328,8 @@ def _detail(
             history_of(hub, Subject(SUBJECT, demanda.id), HISTORY_TEXTS), VALUE_LABELS
         ),
         "field_labels": FIELD_LABELS,
-        "estado_labels": {e.value: e.label for e in Estado},
-        "next_options": [
-            (e.value, e.label) for e in demanda.next_estados if e is not Estado.DERIVADA
-        ],
+        "estado_labels": labels(Estado),
+        "next_options": options(e for e in demanda.next_estados if e is not Estado.DERIVADA),
         "may_derive": Estado.DERIVADA in demanda.next_estados,
         "responsable_options": [(str(i), name) for i, name in repo.responsables()],
         "instituciones": INSTITUCIONES,
