@@ -25,7 +25,18 @@ from hub.enlace.diagnostico.problematicas import (
     read_problematica_form,
 )
 from hub.enlace.diagnostico.registros import Registro, Registros
-from hub.enlace.web import actor, barrio_of, done, now, page, record_of, scope, today, zone
+from hub.enlace.web import (
+    actor,
+    barrio_of,
+    done,
+    now,
+    options,
+    page,
+    record_of,
+    scope,
+    today,
+    zone,
+)
 from hub.errors import Invalid
 from hub.storage import HubDB
 from hub.territory.barrios import Barrio
@@ -43,7 +54,7 @@ NOTICES: Final = {
     "registro-editado": "El registro fue actualizado.",
     "registro-eliminado": "El registro fue eliminado del diagnóstico (su historial se conserva).",
 }
-PRIORIDADES: Final = [(p.value, p.label) for p in Prioridad]
+PRIORIDADES: Final = options(Prioridad)
 
 
 def diagnostico_map(

@@ -24,12 +24,12 @@ from hub.enlace.mesas.mesas import Mesas
 from hub.enlace.mesas.model import Acuerdo, EstadoAcuerdo, Sesion
 from hub.enlace.mesas.sesiones import Sesiones
 from hub.enlace.mesas.views import NOTICES, barrio_of_mesa, mesa_of, render_mesa_page
-from hub.enlace.web import actor, done, now, page, path_id, record_of, today
+from hub.enlace.web import actor, done, now, options, page, path_id, record_of, today
 from hub.errors import Invalid
 from hub.forms import FormReader
 from hub.web.render import form
 
-ESTADOS: Final = [(estado.value, estado.label) for estado in EstadoAcuerdo]
+ESTADOS: Final = options(EstadoAcuerdo)
 
 
 async def create_sesion(request: web.Request) -> web.StreamResponse:

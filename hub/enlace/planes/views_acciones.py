@@ -19,7 +19,7 @@ from hub.enlace.planes.model import SITUACIONES, Accion, Estado, Objetivo
 from hub.enlace.planes.plans import Planes
 from hub.enlace.planes.seguimiento import objetivo_progress
 from hub.enlace.planes.views import FIELD_LABELS, HISTORY_TEXTS, NOTICES
-from hub.enlace.web import actor, done, now, page, path_id, record_of, today
+from hub.enlace.web import actor, done, now, options, page, path_id, record_of, today
 from hub.errors import Invalid
 from hub.territory.barrios import get as get_barrio
 from hub.web.render import form
@@ -108,7 +108,7 @@ def _objetivo_page(
         "progress": objetivo_progress(acciones),
         "today": today(request),
         "situaciones": SITUACIONES,
-        "estados": [(e.value, e.label) for e in Estado],
+        "estados": options(Estado),
         "problematicas": [
             (p.id, p.titulo) for p in Problematicas(hub).of_barrio(objetivo.barrio_id)
         ],
@@ -182,7 +182,7 @@ def _accion_page(
         "accion": accion,
         "today": today(request),
         "situaciones": SITUACIONES,
-        "estados": [(e.value, e.label) for e in Estado],
+        "estados": options(Estado),
         "avances": acciones.avances(accion.id),
         "failed": failed,
         "errors": errors or {},
