@@ -568,6 +568,12 @@ class Run:
             "body_bytes_mean": round(tally.body_bytes / tally.sent) if tally.sent else None,
             "server_cpu_share": None if server_share is None else round(server_share, 3),
             "client_cpu_share": round(client_share, 3),
+            "server_cpu_ms_per_report": None
+            if server_share is None or not tally.ok
+            else round(server_share * wall / tally.ok * 1000, 3),
+            "client_cpu_ms_per_report": round(client_share * wall / tally.ok * 1000, 3)
+            if tally.ok
+            else None,
             "other_cpu_share": None if other_share is None else round(other_share, 3),
             "wall_s": round(wall, 3),
         }

@@ -37,6 +37,8 @@ RUN_KEYS = {
     "body_bytes_mean",
     "server_cpu_share",
     "client_cpu_share",
+    "server_cpu_ms_per_report",
+    "client_cpu_ms_per_report",
     "other_cpu_share",
     "wall_s",
 }
@@ -95,6 +97,7 @@ def check_run(run: dict[str, Any], *, stored: bool) -> None:
     for name in ("seconds", "reports_ok_per_s", "body_bytes_mean", "client_cpu_share", "wall_s"):
         assert is_number(run[name]), name
     assert is_number(run["server_cpu_share"])
+    assert is_number(run["server_cpu_ms_per_report"]) and is_number(run["client_cpu_ms_per_report"])
     assert is_number(run["other_cpu_share"])
     check_summary(run["latency_ms"])
     check_summary(run["server_ms"])
