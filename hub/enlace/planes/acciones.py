@@ -18,7 +18,7 @@ from hub.enlace.planes.model import (
     ObjetivoDraft,
     ProgressUpdate,
 )
-from hub.enlace.planes.plans import Planes
+from hub.enlace.planes.plans import Planes, save_changes
 from hub.errors import Invalid, NotFound
 from hub.storage import Actor, HubDB
 from hub.storage.audit import Json
@@ -147,24 +147,17 @@ class Acciones:
         before = _objetivo_fields(
             ObjetivoDraft(objetivo.titulo, objetivo.descripcion, objetivo.problematica_id)
         )
-        after = _objetivo_fields(draft)
-        if before != after:
-            with self._db.atomic():
-                self._db.execute(
-                    "UPDATE plan_objetivos SET titulo = ?, descripcion = ?, problematica_id = ?, "
-                    "updated_at = ? WHERE id = ?",
-                    [*after.values(), at, objetivo.id],
-                )
-                record_change(
-                    self._hub,
-                    actor,
-                    "plan_objetivo.update",
-                    objetivo.subject,
-                    before,
-                    after,
-                    at=at,
-                    extra={"barrio_id": objetivo.barrio_id},
-                )
+        save_changes(
+            self._hub,
+            "plan_objetivos",
+            objetivo.subject,
+            before,
+            _objetivo_fields(draft),
+            action="plan_objetivo.update",
+            actor=actor,
+            at=at,
+            extra={"barrio_id": objetivo.barrio_id},
+        )
         return self.objetivo(objetivo.id)
 
     def objetivo(self, objetivo_id: int) -> Objetivo:
@@ -221,24 +214,17 @@ class Acciones:
     ) -> Accion:
         accion = self.accion(accion_id)
         self._open_plan(accion.plan_id)
-        before, after = accion_fields(_draft_of(accion)), accion_fields(draft)
-        if before != after:
-            sets = ", ".join(f"{name} = ?" for name in after)
-            with self._db.atomic():
-                self._db.execute(
-                    f"UPDATE plan_acciones SET {sets}, updated_at = ? WHERE id = ?",  # noqa: S608
-                    [*after.values(), at, accion.id],
-                )
-                record_change(
-                    self._hub,
-                    actor,
-                    "plan_accion.update",
-                    accion.subject,
-                    before,
-                    after,
-                    at=at,
-                    extra={"barrio_id": accion.barrio_id},
-                )
+        save_changes(
+            self._hub,
+            "plan_acciones",
+            accion.subject,
+            accion_fields(_draft_of(accion)),
+            accion_fields(draft),
+            action="plan_accion.update",
+            actor=actor,
+            at=at,
+            extra={"barrio_id": accion.barrio_id},
+        )
         return self.accion(accion.id)
 
     def record_progress(

@@ -5,7 +5,7 @@ lets a new one be opened."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -13,7 +13,7 @@ from hub.enlace.history import record_change
 from hub.enlace.mesas.sesiones import Sesiones
 from hub.enlace.planes.model import Hito, HitoDraft, Plan, PlanDraft
 from hub.errors import Invalid, NotFound
-from hub.storage import Actor, HubDB
+from hub.storage import Actor, HubDB, Subject
 from hub.storage.audit import Json
 
 _PLAN: Final = (
@@ -82,6 +82,31 @@ def _plan_fields(plan: Plan) -> dict[str, Json]:
     )
 
 
+def save_changes(
+    hub: HubDB,
+    table: str,
+    subject: Subject,
+    before: Mapping[str, Json],
+    after: Mapping[str, Json],
+    *,
+    action: str,
+    actor: Actor,
+    at: float,
+    extra: Mapping[str, Json],
+) -> None:
+    """Write ``after``'s columns (and ``updated_at``) on the ``table`` row of ``subject``
+    and audit ``action`` with what changed, in one transaction; nothing if nothing changed."""
+    if before == after:
+        return
+    sets = ", ".join(f"{name} = ?" for name in after)
+    with hub.db.atomic():
+        hub.db.execute(
+            f"UPDATE {table} SET {sets}, updated_at = ? WHERE id = ?",  # noqa: S608
+            [*after.values(), at, subject.id],
+        )
+        record_change(hub, actor, action, subject, before, after, at=at, extra=extra)
+
+
 class Planes:
     """The planes de acción of every barrio and their hitos."""
 
@@ -124,24 +149,17 @@ class Planes:
         plan = self.get(plan_id)
         if not plan.vigente:
             raise Invalid("El plan está cerrado: ya no se modifica.")
-        before, after = _plan_fields(plan), plan_fields(draft)
-        if before != after:
-            sets = ", ".join(f"{name} = ?" for name in after)
-            with self._db.atomic():
-                self._db.execute(
-                    f"UPDATE planes SET {sets}, updated_at = ? WHERE id = ?",  # noqa: S608
-                    [*after.values(), at, plan.id],
-                )
-                record_change(
-                    self._hub,
-                    actor,
-                    "plan.update",
-                    plan.subject,
-                    before,
-                    after,
-                    at=at,
-                    extra={"barrio_id": plan.barrio_id},
-                )
+        save_changes(
+            self._hub,
+            "planes",
+            plan.subject,
+            _plan_fields(plan),
+            plan_fields(draft),
+            action="plan.update",
+            actor=actor,
+            at=at,
+            extra={"barrio_id": plan.barrio_id},
+        )
         return self.get(plan.id)
 
     def close(self, plan_id: int, *, actor: Actor, at: float) -> Plan:
@@ -221,22 +239,17 @@ class Planes:
 
     def set_cumplido(self, hito_id: int, cumplido: bool, *, actor: Actor, at: float) -> Hito:
         hito = self.hito(hito_id)
-        if hito.cumplido != cumplido:
-            with self._db.atomic():
-                self._db.execute(
-                    "UPDATE plan_hitos SET cumplido = ?, updated_at = ? WHERE id = ?",
-                    [int(cumplido), at, hito.id],
-                )
-                record_change(
-                    self._hub,
-                    actor,
-                    "plan_hito.update",
-                    hito.subject,
-                    {"cumplido": hito.cumplido},
-                    {"cumplido": cumplido},
-                    at=at,
-                    extra={"barrio_id": hito.barrio_id, "plan_id": hito.plan_id},
-                )
+        save_changes(
+            self._hub,
+            "plan_hitos",
+            hito.subject,
+            {"cumplido": hito.cumplido},
+            {"cumplido": cumplido},
+            action="plan_hito.update",
+            actor=actor,
+            at=at,
+            extra={"barrio_id": hito.barrio_id, "plan_id": hito.plan_id},
+        )
         return self.hito(hito.id)
 
     def hito(self, hito_id: int) -> Hito:
