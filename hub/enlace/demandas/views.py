@@ -54,6 +54,7 @@ from hub.mediacion.repository import Casos
 from hub.mediacion.routes import MEDIACION
 from hub.storage import Subject
 from hub.territory.barrios import Barrio
+from hub.territory.views import visible_barrios
 from hub.web.render import form
 
 NOTICES: Final[Mapping[str, str]] = {
@@ -131,15 +132,7 @@ def _choices() -> dict[str, Any]:
 
 def _visible_barrios(request: web.Request) -> list[tuple[str, str]]:
     where, params = scope(request).where("b.id")
-    rows = (
-        request.app[keys.db]
-        .db.execute(
-            f"SELECT b.id, b.name FROM barrios b WHERE {where} ORDER BY b.name, b.id",  # noqa: S608
-            params,
-        )
-        .fetchall()
-    )
-    return [(str(row[0]), row[1]) for row in rows]
+    return [(str(row.id), row.name) for row in visible_barrios(request.app[keys.db], where, params)]
 
 
 def _search(request: web.Request, wanted: DemandaFilter) -> list[Demanda]:
