@@ -53,7 +53,7 @@ class Intake:
         self._db = db
         self._waiting: list[_Waiting] = []
         self.batches = 0
-        """Transactions written so far (for tests and figures)."""
+        """Batches written (or tried) so far, one transaction each: for tests and figures."""
 
     async def apply(self, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
         """Store and fold ``report`` (as :func:`hub.fleet.ingest.apply_report`) together with
@@ -92,6 +92,10 @@ class Intake:
                     outcomes.append(outcome)
         except Exception as exc:  # nothing of the batch was stored
             outcomes = [exc] * len(waiting)
+        except BaseException:  # the process is going down: leave no request waiting
+            for item in waiting:
+                item.answer.cancel()
+            raise
         self.batches += 1
         for item, outcome in zip(waiting, outcomes, strict=True):
             if item.answer.done():  # its request was cancelled: the report is stored anyway
