@@ -235,3 +235,85 @@ def _episode(row: Any) -> EpisodeRow:
     values = list(row)
     values[3] = json.loads(values[3])
     return EpisodeRow(*values)
+
+
+# --- the list of controllers, a page at a time ---------------------------------------------------
+
+PAGE_SIZE: Final = 100
+"""Controllers per page of /controladores."""
+
+
+@dataclass(frozen=True)
+class ListedController:
+    """A row of the controllers list: its state, both the badge and the connection under a
+    maintenance window, and its open alarms."""
+
+    id: int
+    name: str
+    barrio: str | None
+    state: FleetState
+    connection: Connection
+    last_report_at: float | None
+    open_alarms: int
+    critical_alarms: int
+    software_version: str
+
+
+@dataclass(frozen=True)
+class ControllersPage:
+    rows: list[ListedController]
+    total: int
+    page: int
+    """1-based, within ``1..pages``."""
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_number(self) -> int:
+        """The position in the whole list of this page's first row (1-based)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.rows) - 1 if self.rows else 0
+
+    def nearby(self, around: int = 3) -> list[int | None]:
+        """The page numbers to link: the first, the last and ``around`` on each side of this
+        one; None where numbers are left out (shown as "…")."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers = sorted(n for n in wanted if 1 <= n <= self.pages)
+        shown: list[int | None] = []
+        for number in numbers:
+            if shown and number - (shown[-1] or 0) > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def controllers_page(
+    db: HubDB, *, at: float, page: int = 1, per_page: int = PAGE_SIZE
+) -> ControllersPage:
+    """One page of every controller, by barrio and name (as ``all_controllers``), with its
+    state in SQL (one query, however large the fleet). A page past the last gives the
+    last."""
+    total = int(db.db.execute("SELECT count(*) FROM controllers").fetchone()[0])
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.db.execute(
+        f"WITH {HELD_CTE}, {OPEN_ALARMS_CTE} SELECT c.id, c.name, b.name, "  # noqa: S608 - fixed SQL
+        f"CASE WHEN {HELD_SQL} THEN 'maintenance' ELSE {CONNECTION_SQL} END, "
+        f"{CONNECTION_SQL}, c.last_report_at, "
+        "coalesce(o.critical, 0) + coalesce(o.warnings, 0), coalesce(o.critical, 0), "
+        "c.software_version FROM controllers c LEFT JOIN barrios b ON b.id = c.barrio_id "
+        "LEFT JOIN open_alarms o ON o.controller_id = c.id "
+        "ORDER BY b.name, c.name, c.id LIMIT :limit OFFSET :offset",
+        {"at": at, "limit": per_page, "offset": (page - 1) * per_page},
+    ).fetchall()
+    listed = [
+        ListedController(row[0], row[1], row[2], FleetState(row[3]), Connection(row[4]), *row[5:])
+        for row in rows
+    ]
+    return ControllersPage(listed, total, page, per_page)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub import keys
 from hub.errors import Invalid, NotFound
-from hub.fleet import alarms, commands, controllers, location, readings
+from hub.fleet import alarms, commands, controllers, dashboard, location, readings
 from hub.fleet.alarms import AlarmFilter, AlarmType, Severity
 from hub.fleet.controllers import CODE_HOURS, DEFAULT_CODE_HOURS
 from hub.maintenance.tickets import Tickets
@@ -34,10 +34,11 @@ def _now(request: web.Request) -> float:
 
 
 async def controllers_list(request: web.Request) -> web.StreamResponse:
-    db = request.app[keys.db]
-    return render(
-        request, "fleet/controllers.html", {"states": readings.states(db, at=_now(request))}
-    )
+    """``/controladores?pagina=N``: the fleet, :data:`dashboard.PAGE_SIZE` at a time."""
+    text = request.query.get("pagina", "1")
+    number = int(text) if text.isdecimal() and len(text) <= 9 else 1
+    listing = dashboard.controllers_page(request.app[keys.db], at=_now(request), page=number)
+    return render(request, "fleet/controllers.html", {"listing": listing})
 
 
 async def controller_page(request: web.Request) -> web.StreamResponse:

@@ -291,13 +291,14 @@ async def test_a_panel_of_five_thousand_controllers(client: Client, clock: FakeC
     db = db_of(client)
     insert_fleet(db, 5000, at=clock())
     html = await visitor(client, Role.UNIDAD_ALARMAS).page("/")
-    assert '<span class="count">1250</span> nunca reportó</a>' in html
-    assert '<span class="count">1250</span> sin conexión</a>' in html
-    assert '<span class="count">2500</span> en línea</a>' in html
+    assert '<span class="count">1.250</span> nunca reportó</a>' in html  # es-CL thousands
+    assert '<span class="count">1.250</span> sin conexión</a>' in html
+    assert '<span class="count">2.500</span> en línea</a>' in html
     assert html.count('<tr class="need-') == dashboard.ATTENTION_LIMIT
     assert html.count('<tr class="need-offline_unacknowledged">') == dashboard.ATTENTION_LIMIT
     needing = 1250 + 1250 + 250  # offline, never reported, warnings
-    assert f'<a href="/requieren-atencion">Ver los {needing} controladores' in html
+    assert '<a href="/requieren-atencion">Ver los 2.750 controladores' in html
+    assert needing == 2750
     everything = await visitor(client, Role.ADMIN).page("/requieren-atencion")
     assert everything.count('<tr class="need-') == needing
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from hub.fleet import controllers
+from hub.fleet import controllers, dashboard
 from hub.roles import Role
+from protocol import report as r
 from tests.hub.conftest import Client, FakeClock, add_user, csrf_in, db_of, log_in
 from tests.hub.test_fleet_support import (
     beat,
@@ -14,6 +15,7 @@ from tests.hub.test_fleet_support import (
     episode,
     event,
     heartbeat,
+    issue_code,
     node_status,
     security,
     self_test,
@@ -70,14 +72,16 @@ async def test_a_controllers_page_shows_what_it_reported(client: Client, clock: 
     assert f"<title>{ESCAPED} · Sereno</title>" in html
     for expected in (
         "en línea",
-        "batería · batería 11.50 V",
-        "51.0 °C",
+        "batería · batería 11,50 V",
+        "51,0 °C",
         "Botón con batería baja",
         "Batería del controlador baja",
         "Prueba de sirena fallida",
         "Tramas repetidas o falsificadas",
         "-97 dBm",
-        "2.90 V · <strong>baja</strong>",
+        "2,90 V · <strong>baja</strong>",
+        '<span class="badge severity-critical">crítica</span>',
+        '<span class="badge severity-warning">advertencia</span>',
         "Robo",
         "5 de 6 enviados, 1 fallidos",
         "falló",
@@ -151,3 +155,48 @@ async def test_an_alarms_page_opens_a_ticket(client: Client, clock: FakeClock) -
     html = await (await client.get(f"/alarmas/{alarm_id}")).text()
     assert "Prueba de sirena fallida" in html and "Ningún ticket se ha abierto" in html
     assert f"/tickets/nuevo?alarma={alarm_id}&amp;controlador={who.controller_id}" in html
+
+
+async def test_the_controllers_list_comes_a_hundred_at_a_time(
+    client: Client, clock: FakeClock
+) -> None:
+    db = db_of(client)
+    for n in range(205):  # straight through the fleet's code: no HTTP needed here
+        name, barrio = f"Pasaje {n:03d}", ("Villa B", "Villa A", "Villa C")[n % 3]
+        code = issue_code(db, name=name, barrio=barrio, at=clock())
+        enrollment = r.Enrollment(code=r.normalize_code(code), name=name, software_version="1")
+        controllers.enroll(db, enrollment, ip="127.0.0.1", at=clock())
+    in_order = [c.name for c in controllers.all_controllers(db)]
+    await sign_in(client)
+
+    async def page(query: str) -> tuple[str, list[str]]:
+        html = await (await client.get(f"/controladores{query}")).text()
+        return html, re.findall(r'<a href="/controladores/\d+">([^<]+)</a>', html)
+
+    first, names = await page("")
+    assert names == in_order[:100] and in_order[0].startswith("Pasaje 001")  # Villa A first
+    assert "1 a 100 de 205 controladores" in first and "Página 1 de 3" in first
+    assert '<strong aria-current="page">1</strong>' in first
+    assert 'href="/controladores?pagina=2" rel="next"' in first and 'rel="prev"' not in first
+    second, names = await page("?pagina=2")
+    assert names == in_order[100:200] and "101 a 200 de 205" in second
+    assert 'href="/controladores?pagina=1" rel="prev"' in second
+    assert 'href="/controladores?pagina=3" rel="next"' in second
+    last, names = await page("?pagina=3")
+    assert names == in_order[200:] and "201 a 205 de 205" in last and 'rel="next"' not in last
+    _, beyond = await page("?pagina=99")
+    assert beyond == in_order[200:]  # past the end: the last page
+    for odd in ("?pagina=abc", "?pagina=-2", "?pagina=0", "?pagina=99999999999999999999"):
+        _, names = await page(odd)
+        assert names == in_order[:100], odd  # not a page number: the first page
+
+
+def test_the_pager_shows_the_pages_near_this_one() -> None:
+    def nearby(page: int, pages: int) -> list[int | None]:
+        return dashboard.ControllersPage([], pages * 100, page, 100).nearby()
+
+    assert nearby(1, 1) == [1]
+    assert nearby(1, 3) == [1, 2, 3]
+    assert nearby(10, 20) == [1, None, 7, 8, 9, 10, 11, 12, 13, None, 20]
+    assert nearby(2, 20) == [1, 2, 3, 4, 5, None, 20]
+    assert nearby(5, 9) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
