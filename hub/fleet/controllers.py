@@ -171,6 +171,8 @@ class EnrollmentCode:
     expires_at: float
     used_at: float | None
     controller_id: int | None
+    created_by_name: str
+    """Who made it as people read it: the person's name when they have one."""
 
     def state(self, at: float) -> str:
         if self.used_at is not None:
@@ -244,7 +246,8 @@ def enrollment_codes(
     where, parameters = ("WHERE e.id = ?", [code_id]) if code_id is not None else ("", [])
     rows = db.db.execute(
         "SELECT e.id, e.name, b.name, e.created_at, e.created_by, e.expires_at, e.used_at, "  # noqa: S608
-        f"e.controller_id FROM enrollment_codes e LEFT JOIN barrios b ON b.id = e.barrio_id "
+        "e.controller_id, coalesce(nullif(u.name, ''), e.created_by) FROM enrollment_codes e "
+        "LEFT JOIN barrios b ON b.id = e.barrio_id LEFT JOIN users u ON u.email = e.created_by "
         f"{where} ORDER BY e.id DESC LIMIT ?",
         [*parameters, limit],
     ).fetchall()

@@ -127,6 +127,18 @@ async def test_an_enrollment_code_is_shown_once(client: Client, clock: FakeClock
     assert code[1] not in listing and ESCAPED in listing and "vigente" in listing
     (stored,) = controllers.enrollment_codes(db_of(client))
     assert stored.created_by == "turno@maipu.cl" and stored.expires_at == clock() + 24 * 3600
+    assert stored.created_by_name == "Persona Unidad de Alarmas Comunitarias"  # the name
+    named = add_user(client, Role.ADMIN, email="jefa@maipu.cl", name="María <Jefa>")
+    await log_in(client, named.email)
+    token = csrf_in(await (await client.get("/controladores/inscripcion")).text())
+    await client.post(
+        "/controladores/inscripcion",
+        data={"csrf_token": token, "name": "Calle Dos", "barrio": "Villa Los Héroes", "hours": "2"},
+    )
+    listing = await (await client.get("/controladores/inscripcion")).text()
+    assert "<td>María &lt;Jefa&gt;</td>" in listing
+    assert "<td>Persona Unidad de Alarmas Comunitarias</td>" in listing
+    assert "<td>jefa@maipu.cl</td>" not in listing and "<td>turno@maipu.cl</td>" not in listing
     wrong = await client.post(
         "/controladores/inscripcion",
         data={"csrf_token": token, "name": "", "barrio": "", "hours": "1000"},
