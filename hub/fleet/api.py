@@ -26,6 +26,7 @@ from hub.fleet.intake import Intake
 from hub.fleet.openapi import openapi_document
 from hub.web.access import client_ip
 from protocol.report import (
+    CONTENT_TYPE,
     ENROLL_PATH,
     ERROR_INVALID,
     ERROR_RATE_LIMITED,
@@ -148,7 +149,7 @@ async def post_report(request: web.Request) -> web.StreamResponse:
         )
     at = request.app[keys.clock]()
     answer = await request.app[keys.intake].apply(controller_id, report, at=at)
-    return web.json_response(answer.to_json())
+    return web.Response(body=answer.body(), content_type=CONTENT_TYPE, charset="utf-8")
 
 
 async def report_intake(app: web.Application) -> AsyncIterator[None]:

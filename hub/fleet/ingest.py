@@ -33,6 +33,7 @@ from hub.fleet.alarms import AlarmType, OpenAlarms, Severity
 from hub.storage import HubDB
 from protocol.report import (
     MAX_COMMANDS,
+    Command,
     CommandResult,
     EpisodeSummary,
     Event,
@@ -64,14 +65,46 @@ _EVENT_JSON: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 per call)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to a report as the hub sends it: :class:`~protocol.report.ReportAnswer`'s
+    fields and JSON, made without validating again what is valid by construction (ids of
+    the parsed report, each in one list; commands built as ``Command`` messages; the
+    interval from its checked column). :meth:`message` gives the validated message."""
+
+    accepted: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    commands: tuple[Command, ...]
+    report_interval_s: int
+
+    def to_json(self) -> dict[str, Any]:
+        """As ``ReportAnswer.to_json()``."""
+        return {
+            "accepted": list(self.accepted),
+            "duplicates": list(self.duplicates),
+            "commands": [command.to_json() for command in self.commands],
+            "report_interval_s": self.report_interval_s,
+        }
+
+    def body(self) -> bytes:
+        """The compact UTF-8 JSON sent, as ``protocol.report.encode`` writes it."""
+        return _ANSWER_JSON.encode(self.to_json()).encode()
+
+    def message(self) -> ReportAnswer:
+        return ReportAnswer(self.accepted, self.duplicates, self.commands, self.report_interval_s)
+
+
+_ANSWER_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def apply_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
     """Store and fold ``report`` from ``controller_id`` (already authenticated and checked
     to be the report's), received at ``at``; the answer with its pending commands."""
     with db.db.atomic():
-        return fold_report(db, controller_id, report, at=at)
+        return fold_report(db, controller_id, report, at=at).message()
 
 
-def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
+def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> Answer:
     """:func:`apply_report` inside the caller's transaction (which it must commit before the
     answer goes out: the answer acknowledges events, which must then be stored)."""
     accepted: list[str] = []
@@ -122,7 +155,7 @@ def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> 
         )
     folding.alarms.clear(AlarmType.OFFLINE, at=at)
     pending = commands.take_pending(db, controller_id, at=at, limit=MAX_COMMANDS)
-    return ReportAnswer(
+    return Answer(
         accepted=tuple(accepted),
         duplicates=tuple(duplicates),
         commands=tuple(command.as_message() for command in pending),
@@ -130,7 +163,7 @@ def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Folding:
     """One report's events and heartbeat folded into the controller's state.
 

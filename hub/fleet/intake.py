@@ -30,9 +30,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Final
 
-from hub.fleet.ingest import fold_report
+from hub.fleet.ingest import Answer, fold_report
 from hub.storage import HubDB
-from protocol.report import Report, ReportAnswer
+from protocol.report import Report
 
 _SAVEPOINT: Final = "report"
 
@@ -42,7 +42,7 @@ class _Waiting:
     controller_id: int
     report: Report
     at: float
-    answer: asyncio.Future[ReportAnswer]
+    answer: asyncio.Future[Answer]
 
 
 class Intake:
@@ -55,11 +55,11 @@ class Intake:
         self.batches = 0
         """Batches written (or tried) so far, one transaction each: for tests and figures."""
 
-    async def apply(self, controller_id: int, report: Report, *, at: float) -> ReportAnswer:
+    async def apply(self, controller_id: int, report: Report, *, at: float) -> Answer:
         """Store and fold ``report`` (as :func:`hub.fleet.ingest.apply_report`) together with
         the other reports of this turn; its answer, once committed."""
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[ReportAnswer] = loop.create_future()
+        answer: asyncio.Future[Answer] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self.write)
         self._waiting.append(_Waiting(controller_id, report, at, answer))
@@ -70,7 +70,7 @@ class Intake:
         waiting, self._waiting = self._waiting, []
         if not waiting:
             return
-        outcomes: list[ReportAnswer | Exception] = []
+        outcomes: list[Answer | Exception] = []
         conn = self._db.db.conn
         alone = len(waiting) == 1
         try:
@@ -79,7 +79,7 @@ class Intake:
                     if not alone:
                         conn.execute(f"SAVEPOINT {_SAVEPOINT}")
                     try:
-                        outcome: ReportAnswer | Exception = fold_report(
+                        outcome: Answer | Exception = fold_report(
                             self._db, item.controller_id, item.report, at=item.at
                         )
                     except Exception as exc:

@@ -173,3 +173,18 @@ async def test_the_heartbeat_history_keeps_the_newest(
     assert count(client, mine, other.controller_id) == 1
     latest = readings.latest_heartbeat(db_of(client), who.controller_id)
     assert latest is not None and latest.beat.uptime_s == 30
+
+
+def test_the_answer_is_the_contracts_report_answer() -> None:
+    """The hub builds its answer without validating it again; its JSON and bytes are the
+    ``ReportAnswer``'s."""
+    commands = (
+        r.Command("c-1a2b3c4d5e6f", "siren_test", 1_800_000_000.5, {}),
+        r.Command("c-2b", "silence", 1_800_000_001.0, {"motivo": "prueba ñandú", "n": 2}),
+    )
+    answer = ingest.Answer(("a" * 32, "b" * 32), ("c" * 32,), commands, 600)
+    assert answer.to_json() == answer.message().to_json()
+    assert answer.body() == r.encode(answer.message())
+    assert r.parse_report_answer(answer.body()) == answer.message()
+    empty = ingest.Answer((), (), (), 60)
+    assert empty.body() == r.encode(r.ReportAnswer((), (), (), 60))

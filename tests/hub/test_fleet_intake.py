@@ -12,7 +12,7 @@ import pytest
 
 from hub import keys
 from hub.fleet import intake as intake_module
-from hub.fleet.ingest import fold_report
+from hub.fleet.ingest import Answer, fold_report
 from hub.fleet.intake import Intake
 from hub.storage import HubDB
 from protocol import report as r
@@ -80,9 +80,7 @@ async def test_a_failing_report_is_rolled_back_alone(
 ) -> None:
     good, failing, other = await fleet(client, 3)
 
-    def fold_then_fail(
-        db: HubDB, controller_id: int, report: r.Report, *, at: float
-    ) -> r.ReportAnswer:
+    def fold_then_fail(db: HubDB, controller_id: int, report: r.Report, *, at: float) -> Answer:
         answer = fold_report(db, controller_id, report, at=at)  # every row written…
         if controller_id == failing.controller_id:
             raise RuntimeError("…then something breaks")
@@ -101,7 +99,7 @@ async def test_a_failing_report_is_rolled_back_alone(
         ),
         return_exceptions=True,
     )
-    assert isinstance(outcomes[0], r.ReportAnswer) and isinstance(outcomes[2], r.ReportAnswer)
+    assert isinstance(outcomes[0], Answer) and isinstance(outcomes[2], Answer)
     assert isinstance(outcomes[1], RuntimeError)
     stored = "SELECT count(*) FROM {} WHERE controller_id = ?"
     for table in ("events", "heartbeats", "security_counts", "alarms"):
@@ -125,7 +123,7 @@ async def test_a_report_for_no_controller_fails_alone(client: Client, clock: Fak
         intake.apply(other.controller_id, make_report(other, at=clock()), at=clock()),
         return_exceptions=True,
     )
-    assert isinstance(outcomes[0], r.ReportAnswer) and isinstance(outcomes[2], r.ReportAnswer)
+    assert isinstance(outcomes[0], Answer) and isinstance(outcomes[2], Answer)
     assert isinstance(outcomes[1], sqlite3.IntegrityError)
     assert count(client, "SELECT count(*) FROM events") == 0
     assert count(client, "SELECT count(*) FROM heartbeats") == 2
@@ -139,7 +137,7 @@ async def test_a_failed_commit_answers_no_report(
 
     def fold_then_break_at_commit(
         db: HubDB, controller_id: int, report: r.Report, *, at: float
-    ) -> r.ReportAnswer:
+    ) -> Answer:
         answer = fold_report(db, controller_id, report, at=at)
         if controller_id == other.controller_id:  # a row that fails only at COMMIT
             db.db.execute("PRAGMA defer_foreign_keys = ON")
