@@ -89,6 +89,15 @@ def states(db: HubDB, *, at: float) -> dict[int, FleetState]:
     return {int(row[0]): FleetState(row[1]) for row in rows}
 
 
+def held_controllers(db: HubDB, *, at: float) -> set[int]:
+    """The controllers in a maintenance window at ``at`` (one query)."""
+    rows = db.db.execute(
+        f"WITH {HELD_CTE} SELECT c.id FROM controllers c WHERE {HELD_SQL}",  # noqa: S608 - fixed SQL
+        {"at": at},
+    ).fetchall()
+    return {int(row[0]) for row in rows}
+
+
 @dataclass(frozen=True)
 class AlarmCounts:
     """The open alarms of the fleet."""

@@ -155,7 +155,7 @@ async def alarms_list(request: web.Request) -> web.StreamResponse:
     db, now = request.app[keys.db], _now(request)
     wanted = _filter(request.query)
     found = alarms.alarms(db, wanted)
-    held = {state.controller.id for state in readings.states(db, at=now) if state.maintenance}
+    held = dashboard.held_controllers(db, at=now)
     context = {
         "alarms": found,
         "held": held,

@@ -209,11 +209,15 @@ async def test_the_sql_states_agree_with_the_fleets_rules(client: Client, clock:
         ).fetchall()
     ]
     for at in [*moments, *grace_edges, *(edge + 0.001 for edge in grace_edges)]:
-        expected = {
-            state.controller.id: state.badge
-            for state in readings.states(db, at=at)  # the fleet's per-controller Python
-        }
+        python = readings.states(db, at=at)  # the fleet's per-controller Python
+        expected = {state.controller.id: state.badge for state in python}
         assert {i: s.label for i, s in dashboard.states(db, at=at).items()} == expected, at
+        held = {state.controller.id for state in python if state.maintenance}
+        assert dashboard.held_controllers(db, at=at) == held, at
+        listed = dashboard.controllers_page(db, at=at).rows  # the list's page
+        assert {row.id: row.state.label for row in listed} == expected, at
+        connections = {state.controller.id: state.connection for state in python}
+        assert {row.id: row.connection for row in listed} == connections, at
     assert {s.label for s in dashboard.states(db, at=T0 + 100).values()} == {
         "en línea",
         "sin conexión",
