@@ -409,6 +409,22 @@ def alarms(db: HubDB, wanted: AlarmFilter = AlarmFilter(), *, limit: int = 200) 
     return [_alarm(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class AlarmedController:
+    id: int
+    name: str
+
+
+def alarmed_controllers(db: HubDB) -> list[AlarmedController]:
+    """The controllers that ever had an alarm, by name: the alarms page's filter (listing
+    every controller of a large fleet there would make a select of thousands)."""
+    rows = db.db.execute(
+        "SELECT c.id, c.name FROM controllers c WHERE c.id IN (SELECT controller_id FROM alarms) "
+        "ORDER BY c.name, c.id"
+    ).fetchall()
+    return [AlarmedController(int(row[0]), str(row[1])) for row in rows]
+
+
 def open_alarms(db: HubDB) -> list[Alarm]:
     rows = db.db.execute(
         f"SELECT {_COLUMNS} {_FROM} WHERE a.cleared_at IS NULL ORDER BY a.id"

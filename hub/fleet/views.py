@@ -163,7 +163,7 @@ async def alarms_list(request: web.Request) -> web.StreamResponse:
         "states": alarms.STATES,
         "severities": list(Severity),
         "types": list(AlarmType),
-        "controllers": controllers.all_controllers(db),
+        "controllers": alarms.alarmed_controllers(db),
         "here": request.rel_url.path_qs,
     }
     return render(request, "fleet/alarms.html", context)

@@ -97,9 +97,14 @@ async def test_a_controllers_page_shows_what_it_reported(client: Client, clock: 
 
 async def test_the_alarms_page_filters(client: Client, clock: FakeClock) -> None:
     who = await enrolled(client, name=NAME)
+    quiet = await enrolled(client, name="Pasaje Tranquilo")
     await beat(client, who, event(self_test(ok=False), at=clock()), beat=heartbeat(power="battery"))
+    await beat(client, quiet)
     await sign_in(client)
     html = await (await client.get("/alarmas")).text()
+    # The controller filter offers the controllers that have alarms, not the whole fleet.
+    assert f'<option value="{who.controller_id}">{ESCAPED}</option>' in html
+    assert f'<option value="{quiet.controller_id}"' not in html
     assert "Prueba de sirena fallida" in html and "Sin energía de la red" in html
     assert ESCAPED in html and NAME not in html and html.count("Reconocer</button>") == 2
     critical = await (await client.get("/alarmas?severidad=critical")).text()
