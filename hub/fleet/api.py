@@ -14,6 +14,7 @@ the hub's generic JSON error form (``{"error": {"status": 401, …}}``).
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from collections.abc import AsyncIterator, Callable
 from typing import Final, TypeVar
@@ -77,8 +78,14 @@ def _printable(text: str) -> str:
 
 async def read_body(request: web.Request, limit: int) -> bytes | None:
     """The request body, or None when it is over ``limit`` bytes (read no further)."""
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         return None
+    if length is not None and "Content-Encoding" not in request.headers:
+        try:  # the usual case: a known length, read in one go
+            return await request.content.readexactly(length)
+        except asyncio.IncompleteReadError as exc:  # the client went away: what came
+            return exc.partial
     chunks, size = [], 0
     async for chunk in request.content.iter_chunked(_CHUNK):
         size += len(chunk)
