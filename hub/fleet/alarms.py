@@ -283,14 +283,20 @@ class OpenAlarms:
     first insert): then nobody else can open or clear this controller's alarms meanwhile,
     and the keys stay true as long as every change goes through this object."""
 
-    def __init__(self, db: HubDB, controller_id: int) -> None:
+    def __init__(self, db: HubDB, controller_id: int, *, none_open: bool = False) -> None:
+        """``none_open``: the caller has just seen (in the same transaction) that the
+        controller has no open alarm, so there is nothing to read."""
         self._db = db
         self.controller_id = controller_id
-        rows = db.db.execute(
-            "SELECT type, node_network, node_address FROM alarms "
-            "WHERE controller_id = ? AND cleared_at IS NULL",
-            [controller_id],
-        ).fetchall()
+        rows = (
+            []
+            if none_open
+            else db.db.execute(
+                "SELECT type, node_network, node_address FROM alarms "
+                "WHERE controller_id = ? AND cleared_at IS NULL",
+                [controller_id],
+            ).fetchall()
+        )
         self._keys: set[AlarmKey] = {
             (AlarmType(kind), None if network is None else (int(network), int(address)))
             for kind, network, address in rows

@@ -128,38 +128,46 @@ def fold_report(db: HubDB, controller_id: int, report: Report, *, at: float) -> 
             fresh.append(event)
         else:
             duplicates.append(event.id)
+    # Also returned: whether the controller has an open alarm and a command waiting (most
+    # have neither), so that the statements reading them run only when there is something.
     row = db.db.execute(
-        "UPDATE controllers SET last_report_at = ?, last_sent_at = ?, clock_skew_s = ?, "
-        "told_interval_s = report_interval_s, reports = reports + 1, "
-        "software_version = coalesce(?, software_version) WHERE id = ? "
-        "RETURNING report_interval_s, reports",
-        [
-            at,
-            report.sent_at,
-            at - report.sent_at,
-            None if report.heartbeat is None else report.heartbeat.software_version,
-            controller_id,
-        ],
+        "UPDATE controllers SET last_report_at = :at, last_sent_at = :sent, "
+        "clock_skew_s = :skew, told_interval_s = report_interval_s, reports = reports + 1, "
+        "software_version = coalesce(:version, software_version) WHERE id = :id "
+        "RETURNING report_interval_s, reports, "
+        "EXISTS (SELECT 1 FROM alarms WHERE controller_id = :id AND cleared_at IS NULL), "
+        "EXISTS (SELECT 1 FROM commands WHERE controller_id = :id AND result_at IS NULL "
+        "AND expires_at > :at)",
+        {
+            "at": at,
+            "sent": report.sent_at,
+            "skew": at - report.sent_at,
+            "version": None if report.heartbeat is None else report.heartbeat.software_version,
+            "id": controller_id,
+        },
     ).fetchone()
+    interval, reports, alarmed, waiting = row
     # The write lock is ours from the first statement on: the open alarms read now stay true.
-    folding = _Folding(db, controller_id, OpenAlarms(db, controller_id), at - report.sent_at, at)
+    open_alarms = OpenAlarms(db, controller_id, none_open=not alarmed)
+    folding = _Folding(db, controller_id, open_alarms, at - report.sent_at, at)
     for event in sorted(fresh, key=lambda e: e.at):
         folding.event(event)
     if report.heartbeat is not None:
         folding.heartbeat(report.heartbeat)
-    if row[1] % HEARTBEAT_TRIM_EVERY == 0:
+    if reports % HEARTBEAT_TRIM_EVERY == 0:
         db.db.execute(
             "DELETE FROM heartbeats WHERE controller_id = ? AND id <= (SELECT id FROM heartbeats "
             "WHERE controller_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
             [controller_id, controller_id, HEARTBEAT_HISTORY],
         )
     folding.alarms.clear(AlarmType.OFFLINE, at=at)
-    pending = commands.take_pending(db, controller_id, at=at, limit=MAX_COMMANDS)
+    # Folding only answers commands, never adds one: none waiting before means none now.
+    pending = commands.take_pending(db, controller_id, at=at, limit=MAX_COMMANDS) if waiting else []
     return Answer(
         accepted=tuple(accepted),
         duplicates=tuple(duplicates),
         commands=tuple(command.as_message() for command in pending),
-        report_interval_s=int(row[0]),
+        report_interval_s=int(interval),
     )
 
 
