@@ -167,7 +167,10 @@ class Message:
 
     def __post_init__(self) -> None:
         for name, check in self._checks.items():
-            object.__setattr__(self, name, check(getattr(self, name), name))
+            value = getattr(self, name)
+            checked = check(value, name)
+            if checked is not value:  # a check may normalise (a tuple for a list…)
+                object.__setattr__(self, name, checked)
         self._check_across()
 
     def _check_across(self) -> None:
@@ -241,11 +244,13 @@ def decode_json(body: bytes, limit: int) -> object:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ReportError(key[:40], "appears twice in one object")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a key repeats: name the first one that does
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ReportError(key[:40], "appears twice in one object")
+            seen.add(key)
     return result
 
 
