@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import signal
@@ -13,13 +14,16 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from click.testing import CliRunner, Result
 
 from hub.config import HubConfig
 from hub.passwords import Passwords
 from hub.roles import Role
-from hub.server import running_hub
+from hub.server import HubAccessLogger, running_hub
 from hub.storage import HubDB, Subject
+from protocol.report import REPORTS_PATH
 from sereno.cli import main
 from tests.hub.conftest import FAST_HASHING, PASSWORD
 
@@ -214,3 +218,29 @@ def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
         )
     assert result.exit_code == 1
     assert f"no se pudo abrir 127.0.0.1:{port}" in result.stderr
+
+
+async def test_the_access_log_leaves_out_accepted_reports_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = HubConfig(db_path=tmp_path / "hub.db", port=0, password_hashing=FAST_HASHING)
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    async with running_hub(config) as running, aiohttp.ClientSession() as session:
+        async with session.get(f"{running.url}/login") as response:
+            assert response.status == 200
+        async with session.post(f"{running.url}{REPORTS_PATH}", data=b"{}") as response:
+            assert response.status == 401  # refused: logged
+        request = make_mocked_request("POST", REPORTS_PATH)
+        logger = HubAccessLogger(logging.getLogger("aiohttp.access"))
+        logger.log(request, web.Response(status=200), 0.001)  # accepted: left out
+        logger.log(request, web.Response(status=500), 0.001)  # failed: logged
+    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert any('"GET /login' in line for line in lines)
+    assert sum(REPORTS_PATH in line for line in lines) == 2
+    assert any(f'"POST {REPORTS_PATH} HTTP/1.1" 500' in line for line in lines)
+    caplog.clear()
+    caplog.set_level(logging.DEBUG, logger="aiohttp.access")
+    HubAccessLogger(logging.getLogger("aiohttp.access")).log(
+        make_mocked_request("POST", REPORTS_PATH), web.Response(status=200), 0.001
+    )
+    assert len(caplog.records) == 1  # at DEBUG, every report is logged
