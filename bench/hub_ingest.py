@@ -166,12 +166,15 @@ def noop_app() -> web.Application:
 
 
 async def run_noop() -> None:
-    """The no-op endpoint, served the way the hub is (AppRunner, TCPSite, signals)."""
+    """The no-op endpoint, served the way the hub is (AppRunner with the hub's access log,
+    TCPSite, signals)."""
+    from hub.server import HubAccessLogger
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(noop_app(), shutdown_timeout=5.0)
+    runner = web.AppRunner(noop_app(), shutdown_timeout=5.0, access_log_class=HubAccessLogger)
     await runner.setup()
     try:
         site = web.TCPSite(runner, HOST, 0)
