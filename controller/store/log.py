@@ -125,7 +125,21 @@ def upsert_episode(db: Database, episode: Episode) -> None:
         "cancelled": int(episode.end_reason is EndReason.CANCELLED),
         "data": json.dumps({"hold_until": episode.hold_until}),
     }
-    db.table("episodes").upsert(row, pk="id")
+    # Plain SQL, not sqlite-utils' upsert: that reads the table's schema at every call
+    # (sqlite_master and PRAGMA table_info), on the event loop, after every press.
+    updates = ", ".join(f'"{name}" = excluded."{name}"' for name in row if name != "id")
+    with db.atomic():
+        db.execute(
+            f"{_insert('episodes', row)} ON CONFLICT(id) DO UPDATE SET {updates}",
+            list(row.values()),
+        )
+
+
+def _insert(table: str, row: dict[str, Any]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, …)`` for ``row``'s keys (our own names)."""
+    columns = ", ".join(f'"{name}"' for name in row)
+    marks = ", ".join("?" for _ in row)
+    return f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'  # noqa: S608 - fixed names
 
 
 def select_episodes(
@@ -159,21 +173,21 @@ def _episode(row: dict[str, Any]) -> Episode:
 
 def insert_attempt(db: Database, attempt: SmsAttempt) -> None:
     episode_id, _, recipient = attempt.key.rpartition(":")
-    db.table("sms_attempts").insert(
-        {
-            "key": attempt.key,
-            "episode_id": episode_id or None,
-            "vecino_id": int(recipient) if episode_id and recipient.isdigit() else None,
-            "to": attempt.to,
-            "attempt_no": attempt.attempt_no,
-            "at": attempt.at.timestamp(),
-            "outcome": attempt.outcome,
-            "status": attempt.status,
-            "sid": attempt.sid,
-            "error_code": attempt.error_code,
-            "error_message": attempt.error_message,
-        }
-    )
+    row = {
+        "key": attempt.key,
+        "episode_id": episode_id or None,
+        "vecino_id": int(recipient) if episode_id and recipient.isdigit() else None,
+        "to": attempt.to,
+        "attempt_no": attempt.attempt_no,
+        "at": attempt.at.timestamp(),
+        "outcome": attempt.outcome,
+        "status": attempt.status,
+        "sid": attempt.sid,
+        "error_code": attempt.error_code,
+        "error_message": attempt.error_message,
+    }
+    with db.atomic():  # plain SQL: sqlite-utils' insert reads the schema at every call
+        db.execute(_insert("sms_attempts", row), list(row.values()))
 
 
 def any_accepted(db: Database, key: str) -> bool:
